@@ -1,0 +1,82 @@
+package io.funnel.features;
+
+import java.util.Arrays;
+
+/**
+ * A reusable copy of one user's features: embedding, recent items (most recent first) and interaction weight.
+ * Owned by one thread (the request's); {@link FeatureStore#readUser} overwrites it.
+ */
+public final class UserRow {
+    /** Maximum number of recent items kept per user. */
+    public static final int MAX_RECENT = 64;
+
+    private final float[] embedding;
+    private final int[] recentItems = new int[MAX_RECENT];
+    private final long[] recentTsMs = new long[MAX_RECENT];
+    private int recentCount;
+    private boolean hasEmbedding;
+    private float interactionWeight;
+
+    /** Creates a row for embeddings of {@code dimension} components. */
+    public UserRow(final int dimension) {
+        embedding = new float[dimension];
+    }
+
+    /** Clears every field. */
+    public void clear() {
+        recentCount = 0;
+        hasEmbedding = false;
+        interactionWeight = 0f;
+        Arrays.fill(embedding, 0f);
+    }
+
+    /** The embedding, valid when {@link #hasEmbedding()}; callers must not keep it past the next read. */
+    public float[] embedding() {
+        return embedding;
+    }
+
+    /** Whether an embedding was stored for this user. */
+    public boolean hasEmbedding() {
+        return hasEmbedding;
+    }
+
+    /** Number of recent items held (at most {@link #MAX_RECENT}). */
+    public int recentCount() {
+        return recentCount;
+    }
+
+    /** Ordinal of the {@code i}-th most recent item ({@code 0} is the latest). */
+    public int recentItem(final int i) {
+        return recentItems[i];
+    }
+
+    /** Time of the {@code i}-th most recent interaction, epoch milliseconds. */
+    public long recentTsMs(final int i) {
+        return recentTsMs[i];
+    }
+
+    /** Sum of the weights of all interactions recorded for this user. */
+    public float interactionWeight() {
+        return interactionWeight;
+    }
+
+    /** Fills the row; used by store implementations. */
+    public void set(
+            final float[] embeddingSource,
+            final int[] recentSource,
+            final long[] recentTsSource,
+            final int count,
+            final float weight) {
+        if (embeddingSource != null) {
+            System.arraycopy(embeddingSource, 0, embedding, 0, embedding.length);
+            hasEmbedding = true;
+        } else {
+            Arrays.fill(embedding, 0f);
+            hasEmbedding = false;
+        }
+        recentCount = Math.min(count, MAX_RECENT);
+        System.arraycopy(recentSource, 0, recentItems, 0, recentCount);
+        System.arraycopy(recentTsSource, 0, recentTsMs, 0, recentCount);
+        interactionWeight = weight;
+    }
+}
