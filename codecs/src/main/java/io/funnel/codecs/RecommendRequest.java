@@ -1,0 +1,108 @@
+package io.funnel.codecs;
+
+import java.util.Arrays;
+
+/**
+ * A decoded recommendation request. Mutable and reusable: decoders overwrite it, so one instance per request slot
+ * avoids allocation. Owned by one thread at a time.
+ */
+public final class RecommendRequest {
+    /** Largest {@code count} a caller may ask for. */
+    public static final int MAX_COUNT = 500;
+    /** Largest number of explicitly excluded items. */
+    public static final int MAX_EXCLUDE = 1000;
+    /** Category value meaning "any category". */
+    public static final int ANY_CATEGORY = -1;
+
+    private long userId;
+    private int count;
+    private boolean explain;
+    private int category;
+    private String policy;
+    private long[] exclude = new long[16];
+    private int excludeCount;
+
+    /** Resets every field to its default. */
+    public RecommendRequest clear() {
+        userId = 0;
+        count = 10;
+        explain = false;
+        category = ANY_CATEGORY;
+        policy = null;
+        excludeCount = 0;
+        return this;
+    }
+
+    public RecommendRequest() {
+        clear();
+    }
+
+    /** The user asking; an unknown user gets a cold-start answer. */
+    public long userId() {
+        return userId;
+    }
+
+    public RecommendRequest userId(final long value) {
+        userId = value;
+        return this;
+    }
+
+    /** Number of items wanted, 1..{@link #MAX_COUNT} (default 10). */
+    public int count() {
+        return count;
+    }
+
+    public RecommendRequest count(final int value) {
+        count = value;
+        return this;
+    }
+
+    /** Whether the response carries per-stage scores. */
+    public boolean explain() {
+        return explain;
+    }
+
+    public RecommendRequest explain(final boolean value) {
+        explain = value;
+        return this;
+    }
+
+    /** Restricts results to one category, or {@link #ANY_CATEGORY}. */
+    public int category() {
+        return category;
+    }
+
+    public RecommendRequest category(final int value) {
+        category = value;
+        return this;
+    }
+
+    /** Name of the re-rank policy to apply, or {@code null} for the surface default. */
+    public String policy() {
+        return policy;
+    }
+
+    public RecommendRequest policy(final String value) {
+        policy = value;
+        return this;
+    }
+
+    /** Number of item ids the caller asked to exclude. */
+    public int excludeCount() {
+        return excludeCount;
+    }
+
+    /** The {@code i}-th excluded item id. */
+    public long exclude(final int i) {
+        return exclude[i];
+    }
+
+    /** Adds an item id to exclude. */
+    public RecommendRequest addExclude(final long itemId) {
+        if (excludeCount == exclude.length) {
+            exclude = Arrays.copyOf(exclude, exclude.length * 2);
+        }
+        exclude[excludeCount++] = itemId;
+        return this;
+    }
+}

@@ -1,0 +1,97 @@
+package io.funnel.engine.cli;
+
+import io.funnel.engine.config.ConfigException;
+import io.funnel.engine.config.FunnelConfig;
+import io.funnel.engine.data.Dataset;
+import io.funnel.engine.data.DatasetFormat;
+import io.funnel.engine.data.DatasetReader;
+import io.funnel.engine.data.SyntheticGenerator;
+import io.funnel.engine.offline.ServingState;
+import io.funnel.engine.offline.ServingStateBuilder;
+import io.funnel.engine.server.FunnelServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Start-up shared by {@code serve} and {@code demo}: data, state, Vert.x, server, and a clean shutdown. */
+final class Boot {
+    private Boot() {}
+
+    static void log(final String line) {
+        System.err.println("funnel: " + line);
+    }
+
+    /** Reads the configured data, generating it first when the config asks for that and it is missing. */
+    static Dataset loadData(final FunnelConfig config) {
+        final Path path = Path.of(config.data.path);
+        final DatasetFormat format = DatasetFormat.parse(config.data.format);
+        if (!Files.exists(path)) {
+            if (config.data.generateItems <= 0) {
+                throw new ConfigException("config", "data.path", path.toAbsolutePath() + " does not exist; run"
+                        + " 'funnel generate --out " + path + "' or set data.generateItems");
+            }
+            log(String.format("generating %d items, %d users, %d events into %s", config.data.generateItems,
+                    config.data.generateUsers, config.data.generateEvents, path));
+            new SyntheticGenerator()
+                    .items(config.data.generateItems)
+                    .users(Math.max(1, config.data.generateUsers))
+                    .events(Math.max(1, config.data.generateEvents))
+                    .seed(config.data.generateSeed)
+                    .write(path);
+        }
+        final long start = System.nanoTime();
+        final Dataset data = DatasetReader.read(path, format);
+        log(String.format("read %d items and %d interactions from %s (%.1f s)", data.itemCount(), data.size(), path,
+                (System.nanoTime() - start) / 1e9));
+        return data;
+    }
+
+    /** Builds the state, starts Vert.x and the server; blocks until Ctrl-C or {@code durationSeconds}. */
+    static int serve(final FunnelConfig config, final Dataset data, final long durationSeconds,
+            final ServerReady onReady) throws InterruptedException {
+        final ServingState state = new ServingStateBuilder(config, Boot::log).build(data);
+        final int loops = config.server.eventLoops > 0
+                ? config.server.eventLoops
+                : Runtime.getRuntime().availableProcessors();
+        final Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(loops)
+                .setWorkerPoolSize(Math.max(4, loops * 2))
+                .setPreferNativeTransport(config.server.nativeTransport));
+        final FunnelServer server;
+        try {
+            server = FunnelServer.builder(config, state).start(vertx).await(60, TimeUnit.SECONDS);
+        } catch (final Exception e) {
+            vertx.close();
+            throw new io.funnel.engine.FunnelException("cannot start the server on " + config.server.host + ":"
+                    + config.server.port + ": " + e.getMessage(), e);
+        }
+        log(String.format("serving %d items on http://%s:%d (%d event loops, %s transport, model %s)",
+                state.itemCount(), config.server.host, server.port(), loops,
+                vertx.isNativeTransportEnabled() ? "epoll" : "nio", state.ranker().version()));
+        final CountDownLatch stop = new CountDownLatch(1);
+        final Thread hook = new Thread(stop::countDown, "funnel-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        onReady.ready(server, state);
+        if (durationSeconds > 0) {
+            stop.await(durationSeconds, TimeUnit.SECONDS);
+        } else {
+            stop.await();
+        }
+        log("shutting down");
+        try {
+            server.close().eventually(vertx::close).await(10, TimeUnit.SECONDS);
+        } catch (final java.util.concurrent.TimeoutException e) {
+            log("shutdown took longer than 10 s; exiting anyway");
+        }
+        return 0;
+    }
+
+    /** Called once the server listens. */
+    @FunctionalInterface
+    interface ServerReady {
+        void ready(FunnelServer server, ServingState state) throws InterruptedException;
+    }
+}

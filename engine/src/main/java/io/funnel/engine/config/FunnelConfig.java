@@ -1,0 +1,257 @@
+package io.funnel.engine.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.funnel.engine.pipeline.StageId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Funnel's configuration, as read from {@code config/funnel.yaml}. Every key has a default, so an empty file is a
+ * valid configuration; unknown keys and bad values fail at start-up with the file, the key and the reason.
+ *
+ * <p>This is a plain data holder with public fields (the YAML maps onto them one to one); {@link #validate} must
+ * be called after changing it by hand. Not thread-safe: build it, validate it, then share it read-only.
+ */
+public final class FunnelConfig {
+    public Server server = new Server();
+    public Data data = new Data();
+    public Model model = new Model();
+    /** Per-stage budgets, durations such as {@code 5ms}, {@code 800us} or plain microseconds. */
+    public Map<String, String> budgets = defaultBudgets();
+    public Channels channels = new Channels();
+    public Popularity popularity = new Popularity();
+    public Filters filters = new Filters();
+    public PreRank preRank = new PreRank();
+    public ReRank reRank = new ReRank();
+
+    /** The HTTP listener. */
+    public static final class Server {
+        public String host = "127.0.0.1";
+        public int port = 8080;
+        /** Event-loop threads; 0 means one per core. */
+        public int eventLoops = 0;
+        /** Requests in flight above which new ones get 503 at once. */
+        public int maxInFlight = 512;
+        /** Largest accepted request body, bytes. */
+        public int maxBodyBytes = 1 << 20;
+        /** Prefer Linux epoll over NIO when Netty's native transport is on the class path. */
+        public boolean nativeTransport = true;
+    }
+
+    /** Where the catalog and interaction log come from. */
+    public static final class Data {
+        /** Folder or file with the data; relative paths resolve against the working directory. */
+        public String path = "data/demo";
+        /** {@code generated}, {@code movielens} or {@code csv}. */
+        public String format = "generated";
+        /** When the path does not exist, generate a synthetic data set there of this many items (0: fail). */
+        public int generateItems = 0;
+        public int generateUsers = 0;
+        public int generateEvents = 0;
+        public long generateSeed = 1;
+    }
+
+    /** Offline model building at start-up. */
+    public static final class Model {
+        /** Embedding dimension of users and items. */
+        public int embeddingDim = 32;
+        /** Matrix-factorisation epochs. */
+        public int bprEpochs = 8;
+        /** Fit the ranker's weights on a held-out slice of the log (otherwise use built-in weights). */
+        public boolean trainRanker = true;
+        public long seed = 7;
+    }
+
+    /** Retrieval channels. */
+    public static final class Channels {
+        public Channel popular = new Channel(true, 100, false);
+        public Channel itemcf = new Channel(true, 200, false);
+        public Channel ann = new Channel(true, 200, true);
+    }
+
+    /** One retrieval channel. */
+    public static final class Channel {
+        public boolean enabled;
+        /** Candidates this channel returns at most. */
+        public int k;
+        /** Run on the worker pool instead of inline on the event loop. */
+        public boolean offload;
+
+        public Channel() {}
+
+        Channel(final boolean enabled, final int k, final boolean offload) {
+            this.enabled = enabled;
+            this.k = k;
+            this.offload = offload;
+        }
+    }
+
+    /** Popularity and trending counters. */
+    public static final class Popularity {
+        /** Half-life of the decayed popularity counts, hours. */
+        public double halfLifeHours = 168;
+        /** Width of the trending window, minutes. */
+        public int trendingWindowMinutes = 60;
+        /** How often the top lists are rebuilt from the counters, milliseconds. */
+        public int refreshMillis = 1000;
+    }
+
+    /** Candidate filters. */
+    public static final class Filters {
+        public boolean excludeSeen = true;
+        public boolean excludeOutOfStock = true;
+    }
+
+    /** The light pre-ranker. */
+    public static final class PreRank {
+        /** Candidates kept for the ranker. */
+        public int keep = 150;
+    }
+
+    /** The final re-ranking (diversity). */
+    public static final class ReRank {
+        /** {@code mmr} or {@code none}. */
+        public String policy = "mmr";
+        /** MMR trade-off: 1 is pure relevance, 0 pure diversity. */
+        public double lambda = 0.75;
+        /** Penalty added to the similarity of two items of the same category, in [0, 1]. */
+        public double categoryPenalty = 0.3;
+    }
+
+    private static Map<String, String> defaultBudgets() {
+        final Map<String, String> b = new LinkedHashMap<>();
+        b.put("total", "50ms");
+        for (final StageId stage : StageId.values()) {
+            b.put(stage.configKey(), stage.defaultBudget());
+        }
+        return b;
+    }
+
+    /** The built-in defaults (what an empty file gives). */
+    public static FunnelConfig defaults() {
+        return new FunnelConfig().validate("(defaults)");
+    }
+
+    /**
+     * Reads and validates a YAML file.
+     *
+     * @throws ConfigException naming the file, the key and the reason
+     */
+    public static FunnelConfig load(final Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(file.toString(), null, "no such file");
+        }
+        final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        final FunnelConfig config;
+        try {
+            final String text = Files.readString(file);
+            config = text.isBlank() ? new FunnelConfig() : yaml.readerForUpdating(new FunnelConfig()).readValue(text);
+        } catch (final UnrecognizedPropertyException e) {
+            throw new ConfigException(file.toString(), path(e), "unknown key '" + e.getPropertyName()
+                    + "'; known keys here are " + e.getKnownPropertyIds());
+        } catch (final JsonMappingException e) {
+            throw new ConfigException(file.toString(), path(e), e.getOriginalMessage());
+        } catch (final IOException e) {
+            throw new ConfigException(file.toString(), null, "cannot read: " + e.getMessage());
+        }
+        return config.validate(file.toString());
+    }
+
+    private static String path(final JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+
+    /**
+     * Checks every value; returns {@code this}.
+     *
+     * @param source the file name used in messages
+     * @throws ConfigException naming the key and the reason
+     */
+    public FunnelConfig validate(final String source) {
+        range(source, "server.port", server.port, 0, 65535);
+        range(source, "server.eventLoops", server.eventLoops, 0, 1024);
+        range(source, "server.maxInFlight", server.maxInFlight, 1, 1_000_000);
+        range(source, "server.maxBodyBytes", server.maxBodyBytes, 1024, 256 << 20);
+        try {
+            io.funnel.engine.data.DatasetFormat.parse(data.format);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(source, "data.format", e.getMessage());
+        }
+        range(source, "data.generateItems", data.generateItems, 0, 100_000_000);
+        range(source, "data.generateUsers", data.generateUsers, 0, 100_000_000);
+        range(source, "data.generateEvents", data.generateEvents, 0, 1_000_000_000);
+        range(source, "model.embeddingDim", model.embeddingDim, 2, 1024);
+        range(source, "model.bprEpochs", model.bprEpochs, 1, 1000);
+        range(source, "channels.popular.k", channels.popular.k, 1, 10_000);
+        range(source, "channels.itemcf.k", channels.itemcf.k, 1, 10_000);
+        range(source, "channels.ann.k", channels.ann.k, 1, 10_000);
+        if (!(popularity.halfLifeHours > 0)) {
+            throw new ConfigException(source, "popularity.halfLifeHours", "must be > 0, got " + popularity.halfLifeHours);
+        }
+        range(source, "popularity.trendingWindowMinutes", popularity.trendingWindowMinutes, 1, 7 * 24 * 60);
+        range(source, "popularity.refreshMillis", popularity.refreshMillis, 10, 3_600_000);
+        range(source, "preRank.keep", preRank.keep, 1, 10_000);
+        final String policy = reRank.policy.toLowerCase(Locale.ROOT);
+        if (!policy.equals("mmr") && !policy.equals("none")) {
+            throw new ConfigException(source, "reRank.policy", "must be mmr or none, got '" + reRank.policy + "'");
+        }
+        if (!(reRank.lambda >= 0 && reRank.lambda <= 1)) {
+            throw new ConfigException(source, "reRank.lambda", "must be in [0, 1], got " + reRank.lambda);
+        }
+        if (!(reRank.categoryPenalty >= 0 && reRank.categoryPenalty <= 1)) {
+            throw new ConfigException(source, "reRank.categoryPenalty", "must be in [0, 1], got "
+                    + reRank.categoryPenalty);
+        }
+        budgetsMicros(source); // parses and checks every budget
+        return this;
+    }
+
+    /**
+     * The budgets in microseconds: index {@code StageId.ordinal()} per stage, and the total at index
+     * {@code StageId.values().length}. Missing stages take their defaults.
+     */
+    public long[] budgetsMicros(final String source) {
+        final StageId[] stages = StageId.values();
+        final long[] out = new long[stages.length + 1];
+        final Map<String, String> defaults = defaultBudgets();
+        for (final String key : budgets.keySet()) {
+            if (!defaults.containsKey(key)) {
+                throw new ConfigException(source, "budgets." + key, "unknown stage; known are " + defaults.keySet());
+            }
+        }
+        final long total = Durations.parseMicros(budgets.getOrDefault("total", defaults.get("total")), source,
+                "budgets.total");
+        for (final StageId stage : stages) {
+            final String key = stage.configKey();
+            final long micros = Durations.parseMicros(budgets.getOrDefault(key, defaults.get(key)), source,
+                    "budgets." + key);
+            if (micros > total) {
+                throw new ConfigException(source, "budgets." + key, "must not exceed budgets.total (" + total
+                        + "us), got " + micros + "us");
+            }
+            out[stage.ordinal()] = micros;
+        }
+        out[stages.length] = total;
+        return out;
+    }
+
+    private static void range(final String source, final String key, final long value, final long min,
+            final long max) {
+        if (value < min || value > max) {
+            throw new ConfigException(source, key, "must be " + min + ".." + max + ", got " + value);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package io.funnel.engine.metrics;
+
+import io.funnel.engine.pipeline.StageId;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Funnel's serving metrics: per-stage, per-channel and end-to-end latency in HdrHistogram {@link Recorder}s
+ * (allocation-free on record), and counters for requests, errors, budget misses, degradations, candidates and
+ * events. Exported as Prometheus text ({@link #writePrometheus}) and as a stats snapshot ({@link #stats()}).
+ *
+ * <p>Threading: the {@code record*} and {@code count*} methods are lock-free and called from any thread; the export
+ * methods take an internal lock to fold interval histograms into the cumulative ones.
+ */
+public final class FunnelMetrics implements MultiCollector {
+    private static final long HIGHEST_MICROS = 60_000_000L;
+    private static final double[] BUCKETS_SECONDS = {
+        0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+        Double.POSITIVE_INFINITY
+    };
+
+    private final Latency total = new Latency();
+    private final Latency[] stages = new Latency[StageId.all().length];
+    private final LongAdder[] budgetMisses = new LongAdder[StageId.all().length];
+    private final Map<String, Latency> channels = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> channelCandidates = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> degraded = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder events = new LongAdder();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile Supplier<String> modelVersion = () -> "";
+
+    public FunnelMetrics() {
+        for (int i = 0; i < stages.length; i++) {
+            stages[i] = new Latency();
+            budgetMisses[i] = new LongAdder();
+        }
+    }
+
+    /** Records one stage's duration, nanoseconds, and whether it ran over its budget. */
+    public void recordStage(final StageId stage, final long nanos, final boolean overBudget) {
+        stages[stage.ordinal()].record(nanos);
+        if (overBudget) {
+            budgetMisses[stage.ordinal()].increment();
+        }
+    }
+
+    /** Records one channel's retrieval time, nanoseconds, and how many candidates it returned. */
+    public void recordChannel(final String channel, final long nanos, final int candidates) {
+        channels.computeIfAbsent(channel, c -> new Latency()).record(nanos);
+        channelCandidates.computeIfAbsent(channel, c -> new LongAdder()).add(candidates);
+    }
+
+    /** Records a whole request's server-side time, nanoseconds. */
+    public void recordRequest(final long nanos) {
+        requests.increment();
+        total.record(nanos);
+    }
+
+    /** Counts a degradation of {@code stage} (a stage name, or {@code retrieve.<channel>}). */
+    public void countDegraded(final String stage) {
+        degraded.computeIfAbsent(stage, s -> new LongAdder()).increment();
+    }
+
+    /** Counts an error of {@code kind} (e.g. {@code bad_request}, {@code internal}). */
+    public void countError(final String kind) {
+        errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Counts a request refused because too many were in flight. */
+    public void countRejected() {
+        rejected.increment();
+    }
+
+    /** Counts applied feedback events. */
+    public void countEvents(final int n) {
+        events.add(n);
+    }
+
+    /** The in-flight gauge, incremented and decremented by the server. */
+    public AtomicInteger inFlight() {
+        return inFlight;
+    }
+
+    /** Where the current model version is read from for export. */
+    public void modelVersion(final Supplier<String> supplier) {
+        modelVersion = supplier;
+    }
+
+    /** Latency summary of one histogram, microseconds. */
+    public record LatencySummary(long count, double p50, double p90, double p99, double p999, double max,
+            double mean) {}
+
+    /** A point-in-time view of every metric, for {@code /v1/stats}. */
+    public record Stats(LatencySummary request, Map<String, LatencySummary> stages, Map<String, Long> budgetMisses,
+            Map<String, LatencySummary> channels, Map<String, Long> channelCandidates, Map<String, Long> degraded,
+            Map<String, Long> errors, long requests, long rejected, long events, int inFlight, String modelVersion) {}
+
+    /** Folds in the latest intervals and returns cumulative figures since start. */
+    public synchronized Stats stats() {
+        final Map<String, LatencySummary> stageStats = new LinkedHashMap<>();
+        final Map<String, Long> misses = new LinkedHashMap<>();
+        for (final StageId s : StageId.all()) {
+            stageStats.put(s.metricName(), stages[s.ordinal()].summary());
+            misses.put(s.metricName(), budgetMisses[s.ordinal()].sum());
+        }
+        final Map<String, LatencySummary> channelStats = new LinkedHashMap<>();
+        channels.forEach((name, latency) -> channelStats.put(name, latency.summary()));
+        return new Stats(total.summary(), stageStats, misses, channelStats, sums(channelCandidates), sums(degraded),
+                sums(errors), requests.sum(), rejected.sum(), events.sum(), inFlight.get(), modelVersion.get());
+    }
+
+    private static Map<String, Long> sums(final Map<String, LongAdder> adders) {
+        final Map<String, Long> out = new LinkedHashMap<>();
+        adders.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** Writes every metric in the Prometheus text format. */
+    public void writePrometheus(final OutputStream out) throws IOException {
+        PrometheusTextFormatWriter.create().write(out, collect(), EscapingScheme.UNDERSCORE_ESCAPING);
+    }
+
+    @Override
+    public synchronized MetricSnapshots collect() {
+        final List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out = new ArrayList<>();
+        final HistogramSnapshot.Builder stageHist = HistogramSnapshot.builder()
+                .name("funnel_stage_latency_seconds")
+                .help("Time spent in each stage of the request path");
+        for (final StageId s : StageId.all()) {
+            stageHist.dataPoint(stages[s.ordinal()].histogramPoint(Labels.of("stage", s.metricName())));
+        }
+        out.add(stageHist.build());
+        out.add(HistogramSnapshot.builder()
+                .name("funnel_request_latency_seconds")
+                .help("Server-side time of a whole /v1/recommend request")
+                .dataPoint(total.histogramPoint(Labels.EMPTY))
+                .build());
+        final HistogramSnapshot.Builder channelHist = HistogramSnapshot.builder()
+                .name("funnel_channel_latency_seconds")
+                .help("Time spent by each retrieval channel");
+        channels.forEach((name, latency) -> channelHist.dataPoint(latency.histogramPoint(Labels.of("channel", name))));
+        out.add(channelHist.build());
+
+        out.add(counter("funnel_requests", "Recommendation requests answered", requests.sum(), Labels.EMPTY));
+        out.add(counter("funnel_rejected", "Requests refused with 503 because too many were in flight",
+                rejected.sum(), Labels.EMPTY));
+        out.add(counter("funnel_events", "Feedback events applied", events.sum(), Labels.EMPTY));
+        final CounterSnapshot.Builder missCounter = CounterSnapshot.builder()
+                .name("funnel_budget_misses")
+                .help("Stage executions that ran over their budget");
+        for (final StageId s : StageId.all()) {
+            missCounter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .value(budgetMisses[s.ordinal()].sum())
+                    .labels(Labels.of("stage", s.metricName()))
+                    .build());
+        }
+        out.add(missCounter.build());
+        out.add(labelledCounter("funnel_degraded", "Responses in which a stage or channel was degraded", "stage",
+                degraded));
+        out.add(labelledCounter("funnel_errors", "Errors by kind", "kind", errors));
+        out.add(labelledCounter("funnel_candidates", "Candidates returned by each retrieval channel", "channel",
+                channelCandidates));
+        out.add(GaugeSnapshot.builder()
+                .name("funnel_in_flight")
+                .help("Requests currently in flight")
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(inFlight.get()).build())
+                .build());
+        out.add(InfoSnapshot.builder()
+                .name("funnel_model")
+                .help("The ranking model in use")
+                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(Labels.of("version", modelVersion.get()))
+                        .build())
+                .build());
+        return new MetricSnapshots(out);
+    }
+
+    private static CounterSnapshot counter(final String name, final String help, final long value,
+            final Labels labels) {
+        return CounterSnapshot.builder()
+                .name(name)
+                .help(help)
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(value).labels(labels).build())
+                .build();
+    }
+
+    private static CounterSnapshot labelledCounter(final String name, final String help, final String label,
+            final Map<String, LongAdder> values) {
+        final CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        values.forEach((k, v) -> b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                .value(v.sum())
+                .labels(Labels.of(label, k))
+                .build()));
+        return b.build();
+    }
+
+    /** A recorder (hot side) plus the cumulative histogram it is folded into (export side). */
+    private static final class Latency {
+        private final Recorder recorder = new Recorder(HIGHEST_MICROS, 3);
+        private final Histogram cumulative = new Histogram(HIGHEST_MICROS, 3);
+        private Histogram interval;
+
+        void record(final long nanos) {
+            recorder.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, nanos / 1_000)));
+        }
+
+        /** Folds the latest interval in; caller holds the metrics lock. */
+        Histogram fold() {
+            interval = recorder.getIntervalHistogram(interval);
+            cumulative.add(interval);
+            return cumulative;
+        }
+
+        LatencySummary summary() {
+            final Histogram h = fold();
+            if (h.getTotalCount() == 0) {
+                return new LatencySummary(0, 0, 0, 0, 0, 0, 0);
+            }
+            return new LatencySummary(h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(90),
+                    h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean());
+        }
+
+        HistogramSnapshot.HistogramDataPointSnapshot histogramPoint(final Labels labels) {
+            final Histogram h = fold();
+            final long[] counts = new long[BUCKETS_SECONDS.length];
+            long previous = 0;
+            for (int i = 0; i < BUCKETS_SECONDS.length; i++) {
+                final long cumulativeCount = Double.isInfinite(BUCKETS_SECONDS[i])
+                        ? h.getTotalCount()
+                        : h.getCountBetweenValues(0, (long) (BUCKETS_SECONDS[i] * 1_000_000));
+                counts[i] = cumulativeCount - previous; // the model takes per-bucket counts
+                previous = cumulativeCount;
+            }
+            return HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(BUCKETS_SECONDS, counts))
+                    .sum(h.getMean() * h.getTotalCount() / 1_000_000.0)
+                    .labels(labels)
+                    .build();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.funnel.engine.offline;
+
+import io.funnel.ann.VectorIndex;
+import io.funnel.engine.retrieval.CoVisitation;
+import io.funnel.engine.retrieval.ItemAttributes;
+import io.funnel.engine.retrieval.Popularity;
+import io.funnel.engine.retrieval.SeenItems;
+import io.funnel.features.FeatureStore;
+import io.funnel.model.Scorer;
+
+/**
+ * Everything the online funnel reads, built from a data set by {@link ServingStateBuilder}: the feature store,
+ * popularity counters, the co-visitation table, the embedding index, item attributes for filters, users' seen
+ * items and the ranking model.
+ *
+ * <p>Threading: the structures inside follow their own contracts (one writer — the event applier — and many
+ * readers); the ranker reference is swapped atomically.
+ */
+public final class ServingState {
+    private final String source;
+    private final FeatureStore store;
+    private final Popularity popularity;
+    private final CoVisitation coVisitation;
+    private final VectorIndex index;
+    private final ItemAttributes attributes;
+    private final SeenItems seen;
+    private final int categoryCount;
+    private final int userCount;
+    private final int eventCount;
+    private volatile Scorer ranker;
+
+    public ServingState(final String source, final FeatureStore store, final Popularity popularity,
+            final CoVisitation coVisitation, final VectorIndex index, final ItemAttributes attributes,
+            final SeenItems seen, final Scorer ranker, final int categoryCount, final int userCount,
+            final int eventCount) {
+        this.source = source;
+        this.store = store;
+        this.popularity = popularity;
+        this.coVisitation = coVisitation;
+        this.index = index;
+        this.attributes = attributes;
+        this.seen = seen;
+        this.ranker = ranker;
+        this.categoryCount = categoryCount;
+        this.userCount = userCount;
+        this.eventCount = eventCount;
+    }
+
+    /** Where the data came from. */
+    public String source() {
+        return source;
+    }
+
+    public FeatureStore store() {
+        return store;
+    }
+
+    public Popularity popularity() {
+        return popularity;
+    }
+
+    public CoVisitation coVisitation() {
+        return coVisitation;
+    }
+
+    public VectorIndex index() {
+        return index;
+    }
+
+    public ItemAttributes attributes() {
+        return attributes;
+    }
+
+    public SeenItems seen() {
+        return seen;
+    }
+
+    /** The ranking model currently serving. */
+    public Scorer ranker() {
+        return ranker;
+    }
+
+    /** Swaps the ranking model; requests already ranking keep the old one. */
+    public void ranker(final Scorer next) {
+        ranker = next;
+    }
+
+    public int categoryCount() {
+        return categoryCount;
+    }
+
+    public int itemCount() {
+        return store.itemCount();
+    }
+
+    /** Users known at build time. */
+    public int userCount() {
+        return userCount;
+    }
+
+    /** Interactions the state was built from. */
+    public int eventCount() {
+        return eventCount;
+    }
+}

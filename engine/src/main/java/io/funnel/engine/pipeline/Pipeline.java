@@ -1,0 +1,446 @@
+package io.funnel.engine.pipeline;
+
+import io.funnel.codecs.RecommendRequest;
+import io.funnel.codecs.RecommendResponse;
+import io.funnel.engine.metrics.FunnelMetrics;
+import io.funnel.engine.offline.ServingState;
+import io.funnel.engine.retrieval.Channel;
+import io.funnel.engine.retrieval.ItemAttributes;
+import io.funnel.engine.retrieval.SeenItems;
+import io.funnel.engine.rerank.ReRanker;
+import io.funnel.features.ItemColumns;
+import io.funnel.features.UserRow;
+import io.funnel.model.Scorer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The request path of DESIGN.md: hydrate user → retrieve (channels in parallel) → merge → filter → hydrate items →
+ * pre-rank → rank → re-rank → respond, every stage timed and held to its budget.
+ *
+ * <p>Each stage gets {@code min(its budget, time left)}. Offloaded channels that miss their budget are dropped and
+ * reported as {@code retrieve.<channel>}; when the request is already late, ranking falls back to the pre-rank
+ * order ({@code rank}) and diversity re-ranking to plain score order ({@code re_rank}). Inline stages cannot be
+ * interrupted: one that overruns is counted as a budget miss.
+ *
+ * <p>Threading: {@link #execute} runs on the caller's event loop and never blocks it; offloaded channels run on
+ * the Vert.x worker pool. {@link #executeSync} runs everything on the calling thread (offline evaluation and
+ * training). Instances are safe for concurrent use; per-request state lives in the {@link RequestContext}.
+ */
+public final class Pipeline {
+    private final ServingState state;
+    private final Channel[] channels;
+    private final String[] channelNames;
+    private final ReRanker reRanker;
+    private final Budgets budgets;
+    private final FunnelMetrics metrics;
+    private final RankFeatures rankFeatures;
+    private final int preRankKeep;
+    private final boolean excludeSeen;
+    private final boolean stockOnly;
+    private final Vertx vertx;
+    private final ThreadLocal<Scratch> scratch;
+
+    /**
+     * @param vertx used to offload channels and time them out; may be {@code null} for {@link #executeSync} only
+     * @param reRanker the diversity stage, or {@code null} for plain score order
+     */
+    public Pipeline(final ServingState state, final List<Channel> channels, final ReRanker reRanker,
+            final Budgets budgets, final FunnelMetrics metrics, final int preRankKeep, final boolean excludeSeen,
+            final boolean stockOnly, final Vertx vertx) {
+        if (channels.size() > 30) {
+            throw new IllegalArgumentException("at most 30 channels, got " + channels.size());
+        }
+        this.state = state;
+        this.channels = channels.toArray(new Channel[0]);
+        this.channelNames = channels.stream().map(Channel::name).toArray(String[]::new);
+        this.reRanker = reRanker;
+        this.budgets = budgets;
+        this.metrics = metrics;
+        this.rankFeatures = new RankFeatures(state.popularity(), List.of(channelNames));
+        this.preRankKeep = preRankKeep;
+        this.excludeSeen = excludeSeen;
+        this.stockOnly = stockOnly;
+        this.vertx = vertx;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(state.categoryCount(), state.store().dimension()));
+    }
+
+    /** Names of the channels, in the bit order of response channel masks. */
+    public String[] channelNames() {
+        return channelNames.clone();
+    }
+
+    /** Creates a context sized for this pipeline; contexts are reusable across requests. */
+    public RequestContext newContext() {
+        return new RequestContext(state.store().dimension(), channels.length, state.categoryCount());
+    }
+
+    /** The budgets this pipeline reads on every request. */
+    public Budgets budgets() {
+        return budgets;
+    }
+
+    /** The data this pipeline serves. */
+    public ServingState state() {
+        return state;
+    }
+
+    /**
+     * Runs the funnel for the request already decoded into {@code ctx} (see {@link RequestContext#begin}).
+     *
+     * @return completes on the caller's context with {@code ctx.response()}; fails only on unexpected errors
+     */
+    public Future<RecommendResponse> execute(final RequestContext ctx) {
+        hydrateUser(ctx);
+        final long retrieveStart = System.nanoTime();
+        final long budgetNs = Math.max(0, budgets.stageBudgetNs(StageId.RETRIEVE, retrieveStart, ctx.deadlineNs()));
+        final List<Future<Integer>> pending = new ArrayList<>(channels.length);
+        final boolean[] done = new boolean[channels.length];
+        for (int c = 0; c < channels.length; c++) {
+            final Channel channel = channels[c];
+            final Candidates out = ctx.channelOutput(c).clear();
+            if (!channel.offload() || vertx == null) {
+                runChannel(channel, ctx, out);
+                done[c] = true;
+                continue;
+            }
+            final int index = c;
+            final Future<Integer> f = vertx.<Integer>executeBlocking(() -> {
+                runChannel(channel, ctx, out);
+                return index;
+            }, false).timeout(Math.max(1, budgetNs), TimeUnit.NANOSECONDS);
+            pending.add(f.onSuccess(i -> done[i] = true));
+        }
+        if (pending.isEmpty()) {
+            return Future.succeededFuture(afterRetrieve(ctx, done, retrieveStart));
+        }
+        final Promise<RecommendResponse> promise = Promise.promise();
+        Future.join(pending).onComplete(ignored -> {
+            try {
+                promise.complete(afterRetrieve(ctx, done, retrieveStart));
+            } catch (final RuntimeException e) {
+                promise.fail(e);
+            }
+        });
+        return promise.future();
+    }
+
+    /** Runs the whole funnel on the calling thread, every channel inline (offline evaluation and training). */
+    public RecommendResponse executeSync(final RequestContext ctx) {
+        hydrateUser(ctx);
+        final long retrieveStart = System.nanoTime();
+        final boolean[] done = new boolean[channels.length];
+        for (int c = 0; c < channels.length; c++) {
+            runChannel(channels[c], ctx, ctx.channelOutput(c).clear());
+            done[c] = true;
+        }
+        return afterRetrieve(ctx, done, retrieveStart);
+    }
+
+    /**
+     * Runs the funnel up to and including pre-rank on the calling thread and leaves the candidates, their hydrated
+     * rows and their rank features in {@code ctx}; used to build the ranker's training set.
+     *
+     * @return the number of candidates; their features are in {@link #features(RequestContext)}
+     */
+    public int candidatesForTraining(final RequestContext ctx) {
+        hydrateUser(ctx);
+        final boolean[] done = new boolean[channels.length];
+        for (int c = 0; c < channels.length; c++) {
+            runChannel(channels[c], ctx, ctx.channelOutput(c).clear());
+            done[c] = true;
+        }
+        merge(ctx, done);
+        filter(ctx);
+        hydrateItems(ctx);
+        preRank(ctx);
+        hydrateItems(ctx); // the rows again, in the pre-ranked order
+        fillFeatures(ctx);
+        return ctx.candidates().count();
+    }
+
+    /** The rank features filled by the last run on {@code ctx}, {@link RankFeatures#WIDTH} per candidate. */
+    public static float[] features(final RequestContext ctx) {
+        return ctx.features;
+    }
+
+    private void runChannel(final Channel channel, final RequestContext ctx, final Candidates out) {
+        final long start = System.nanoTime();
+        channel.retrieve(ctx, out);
+        metrics.recordChannel(channel.name(), System.nanoTime() - start, out.count());
+    }
+
+    private RecommendResponse afterRetrieve(final RequestContext ctx, final boolean[] done, final long start) {
+        final RecommendResponse response = ctx.response();
+        for (int c = 0; c < channels.length; c++) {
+            if (!done[c]) {
+                ctx.abandon(); // the late channel may still write into this context
+                degrade(ctx, "retrieve." + channelNames[c]);
+            }
+        }
+        endStage(ctx, StageId.RETRIEVE, start);
+        merge(ctx, done);
+        filter(ctx);
+        hydrateItems(ctx);
+        preRank(ctx);
+        if (System.nanoTime() >= ctx.deadlineNs()) {
+            degrade(ctx, StageId.RANK.metricName());
+        } else {
+            hydrateItems(ctx); // rows in pre-ranked order for the model
+            rank(ctx);
+        }
+        if (System.nanoTime() >= ctx.deadlineNs() || reRanker == null) {
+            if (reRanker != null) {
+                degrade(ctx, StageId.RE_RANK.metricName());
+            }
+            respondInScoreOrder(ctx);
+        } else {
+            reRank(ctx);
+        }
+        response.userId(ctx.request().userId())
+                .coldStart(!ctx.knownUser())
+                .explain(ctx.request().explain())
+                .channelNames(channelNames)
+                .modelVersion(state.ranker().version())
+                .policy(reRanker == null ? "score" : reRanker.name());
+        if (ctx.request().explain()) {
+            for (final StageId s : StageId.all()) {
+                response.addStageTime(s.metricName(), ctx.stageNanos(s) / 1_000);
+            }
+        }
+        return response;
+    }
+
+    private void degrade(final RequestContext ctx, final String what) {
+        ctx.response().addDegraded(what);
+        metrics.countDegraded(what);
+    }
+
+    private void endStage(final RequestContext ctx, final StageId stage, final long startNs) {
+        final long nanos = System.nanoTime() - startNs;
+        ctx.stageNanos(stage, ctx.stageNanos(stage) + nanos);
+        metrics.recordStage(stage, nanos, nanos > budgets.micros(stage) * 1_000L);
+    }
+
+    /** Stage 1: the user's row, seen items and query vector. */
+    void hydrateUser(final RequestContext ctx) {
+        final long start = System.nanoTime();
+        final long userId = ctx.request().userId();
+        final UserRow user = ctx.user();
+        final boolean known = state.store().readUser(userId, user);
+        ctx.knownUser(known && (user.recentCount() > 0 || user.hasEmbedding()));
+        ctx.seen(excludeSeen ? state.seen().get(userId) : ctx.seen());
+        // Query vector: the stored embedding plus the mean of the latest items, so that fresh events move it.
+        final float[] q = ctx.userVector();
+        java.util.Arrays.fill(q, 0f);
+        boolean has = false;
+        if (user.hasEmbedding()) {
+            System.arraycopy(user.embedding(), 0, q, 0, q.length);
+            has = true;
+        }
+        final int recent = Math.min(8, user.recentCount());
+        if (recent > 0) {
+            final Scratch s = scratch.get();
+            for (int i = 0; i < recent; i++) {
+                s.recentOrdinals[i] = user.recentItem(i);
+            }
+            final ItemColumns rows = s.recentRows;
+            state.store().readItems(s.recentOrdinals, recent, rows);
+            final float weight = (has ? 0.5f : 1f) / recent;
+            final float[] emb = rows.embeddings();
+            for (int i = 0; i < recent; i++) {
+                for (int d = 0; d < q.length; d++) {
+                    q[d] += weight * emb[i * q.length + d];
+                }
+            }
+            has = true;
+        }
+        ctx.hasUserVector(has);
+        endStage(ctx, StageId.HYDRATE_USER, start);
+    }
+
+    /** Stage 3: de-duplicate the channels' outputs into the candidate set. */
+    void merge(final RequestContext ctx, final boolean[] done) {
+        final long start = System.nanoTime();
+        final CandidateSet set = ctx.candidates();
+        set.clear();
+        for (int c = 0; c < channels.length; c++) {
+            if (done[c]) {
+                set.merge(c, ctx.channelOutput(c));
+            }
+        }
+        endStage(ctx, StageId.MERGE, start);
+    }
+
+    /** Stage 4: drop seen, excluded, out-of-stock and off-category items. */
+    void filter(final RequestContext ctx) {
+        final long start = System.nanoTime();
+        final CandidateSet set = ctx.candidates();
+        final int n = set.count();
+        ctx.ensureScratch(n, RankFeatures.WIDTH);
+        final RecommendRequest request = ctx.request();
+        final ItemAttributes attributes = state.attributes();
+        final int wanted = request.category();
+        final int[] seen = ctx.seen();
+        final boolean[] keep = ctx.keep;
+        for (int i = 0; i < n; i++) {
+            final int ordinal = set.ordinal(i);
+            boolean ok = !stockOnly || attributes.inStock(ordinal);
+            ok &= wanted < 0 || attributes.category(ordinal) == wanted;
+            ok &= !SeenItems.contains(seen, ordinal);
+            keep[i] = ok;
+        }
+        for (int e = 0; e < request.excludeCount(); e++) {
+            final int ordinal = state.store().ordinalOf(request.exclude(e));
+            if (ordinal >= 0) {
+                for (int i = 0; i < n; i++) {
+                    if (set.ordinal(i) == ordinal) {
+                        keep[i] = false;
+                    }
+                }
+            }
+        }
+        set.retain(keep);
+        endStage(ctx, StageId.FILTER, start);
+    }
+
+    /** Stage 5: one batched read of every candidate's row. */
+    void hydrateItems(final RequestContext ctx) {
+        final long start = System.nanoTime();
+        final CandidateSet set = ctx.candidates();
+        state.store().readItems(set.ordinals(), set.count(), ctx.items());
+        endStage(ctx, StageId.HYDRATE_ITEMS, start);
+    }
+
+    /**
+     * Stage 6: a light linear model (sum of the normalised channel scores, the user-item embedding dot product and
+     * category affinity); keeps the best {@code preRankKeep}.
+     */
+    void preRank(final RequestContext ctx) {
+        final long start = System.nanoTime();
+        final CandidateSet set = ctx.candidates();
+        final int n = set.count();
+        final Scratch s = scratch.get().ensure(n);
+        RankFeatures.categoryShares(ctx.user(), state.attributes().categories(), s.categoryShare);
+        final ItemColumns items = ctx.items();
+        final int[] category = items.category();
+        final float[] emb = items.embeddings();
+        final int dim = items.dimension();
+        final float[] q = ctx.userVector();
+        final boolean hasVector = ctx.hasUserVector();
+        for (int i = 0; i < n; i++) {
+            float score = 0f;
+            for (int c = 0; c < channels.length; c++) {
+                score += set.channelScore(i, c);
+            }
+            if (hasVector) {
+                float dot = 0f;
+                final int off = i * dim;
+                for (int d = 0; d < dim; d++) {
+                    dot += q[d] * emb[off + d];
+                }
+                score += 0.5f * dot;
+            }
+            final int cat = category[i];
+            score += 0.5f * (cat >= 0 && cat < s.categoryShare.length ? s.categoryShare[cat] : 0f);
+            set.score(i, score);
+            s.scores[i] = score;
+        }
+        final int kept = TopN.select(s.scores, n, preRankKeep, ctx.order, s.packed);
+        set.reorder(ctx.order, kept);
+        for (int i = 0; i < kept; i++) {
+            ctx.preRankScores[i] = set.score(i);
+        }
+        endStage(ctx, StageId.PRE_RANK, start);
+    }
+
+    private void fillFeatures(final RequestContext ctx) {
+        final CandidateSet set = ctx.candidates();
+        ctx.ensureScratch(set.count(), RankFeatures.WIDTH);
+        final Scratch s = scratch.get();
+        RankFeatures.categoryShares(ctx.user(), state.attributes().categories(), s.categoryShare);
+        rankFeatures.fill(ctx, set, ctx.items(), s.categoryShare, ctx.features);
+    }
+
+    /** Stage 7: the ranking model over every surviving candidate, in one call. */
+    void rank(final RequestContext ctx) {
+        final long start = System.nanoTime();
+        final CandidateSet set = ctx.candidates();
+        final int n = set.count();
+        if (n > 0) {
+            fillFeatures(ctx);
+            final Scorer ranker = state.ranker();
+            final int heads = ranker.headCount();
+            if (ctx.rankOut.length < n * heads) {
+                ctx.rankOut = new float[n * heads * 2];
+            }
+            ranker.score(ctx.features, n, ctx.rankOut);
+            for (int i = 0; i < n; i++) {
+                set.score(i, ctx.rankOut[i * heads]);
+            }
+        }
+        endStage(ctx, StageId.RANK, start);
+    }
+
+    /** Stage 8: diversity re-ranking into the response. */
+    void reRank(final RequestContext ctx) {
+        final long start = System.nanoTime();
+        final CandidateSet set = ctx.candidates();
+        final int count = ctx.request().count();
+        final Scratch s = scratch.get().ensure(set.count());
+        final int k = reRanker.select(set, ctx.items(), count, s.picked);
+        for (int i = 0; i < k; i++) {
+            addItem(ctx, s.picked[i]);
+        }
+        endStage(ctx, StageId.RE_RANK, start);
+    }
+
+    private void respondInScoreOrder(final RequestContext ctx) {
+        final CandidateSet set = ctx.candidates();
+        final int n = set.count();
+        final Scratch s = scratch.get().ensure(n);
+        for (int i = 0; i < n; i++) {
+            s.scores[i] = set.score(i);
+        }
+        final int k = TopN.select(s.scores, n, ctx.request().count(), s.picked, s.packed);
+        for (int i = 0; i < k; i++) {
+            addItem(ctx, s.picked[i]);
+        }
+    }
+
+    private void addItem(final RequestContext ctx, final int position) {
+        final CandidateSet set = ctx.candidates();
+        final int ordinal = set.ordinal(position);
+        final float preRank = ctx.preRankScores[position];
+        ctx.response().addItem(state.store().itemIdAt(ordinal), set.score(position), set.mask(position), preRank,
+                set.score(position), false);
+    }
+
+    /** Per-thread scratch of the stages. */
+    private static final class Scratch {
+        final int[] recentOrdinals = new int[UserRow.MAX_RECENT];
+        final ItemColumns recentRows;
+        final float[] categoryShare;
+        float[] scores = new float[1024];
+        long[] packed = new long[1024];
+        int[] picked = new int[1024];
+
+        Scratch(final int categoryCount, final int dimension) {
+            categoryShare = new float[Math.max(1, categoryCount)];
+            recentRows = new ItemColumns(dimension, UserRow.MAX_RECENT);
+        }
+
+        Scratch ensure(final int n) {
+            if (scores.length < n) {
+                scores = new float[n * 2];
+                packed = new long[n * 2];
+                picked = new int[n * 2];
+            }
+            return this;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.funnel.engine.server;
+
+import io.funnel.engine.config.FunnelConfig;
+import io.funnel.engine.ingest.EventApplier;
+import io.funnel.engine.metrics.FunnelMetrics;
+import io.funnel.engine.offline.Channels;
+import io.funnel.engine.offline.ServingState;
+import io.funnel.engine.pipeline.Budgets;
+import io.funnel.engine.pipeline.Pipeline;
+import io.funnel.engine.retrieval.Channel;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A running Funnel HTTP server over a {@link ServingState}: the pipeline, the event applier and one HTTP listener
+ * per event loop sharing the port.
+ *
+ * <pre>{@code
+ * FunnelServer.builder(config, state).start(vertx)
+ *     .onSuccess(server -> System.out.println("listening on " + server.port()));
+ * }</pre>
+ *
+ * <p>Threading: {@link #close()} may be called from any thread; the rest is read-only after start.
+ */
+public final class FunnelServer {
+    private final Vertx vertx;
+    private final Pipeline pipeline;
+    private final EventApplier applier;
+    private final FunnelMetrics metrics;
+    private final int port;
+    private final List<String> deployments;
+    private final AtomicBoolean ready;
+
+    private FunnelServer(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
+            final FunnelMetrics metrics, final int port, final List<String> deployments, final AtomicBoolean ready) {
+        this.vertx = vertx;
+        this.pipeline = pipeline;
+        this.applier = applier;
+        this.metrics = metrics;
+        this.port = port;
+        this.deployments = deployments;
+        this.ready = ready;
+    }
+
+    /** Starts configuring a server for {@code state}. */
+    public static Builder builder(final FunnelConfig config, final ServingState state) {
+        return new Builder(config, state);
+    }
+
+    /** The port actually bound (useful when the config asked for 0). */
+    public int port() {
+        return port;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public FunnelMetrics metrics() {
+        return metrics;
+    }
+
+    /** Whether {@code /health/ready} reports up. */
+    public boolean ready() {
+        return ready.get();
+    }
+
+    /** Stops the listeners, then the event applier (which first applies what it has queued). */
+    public Future<Void> close() {
+        ready.set(false);
+        final List<Future<Void>> undeploys = new ArrayList<>();
+        for (final String id : deployments) {
+            undeploys.add(vertx.undeploy(id));
+        }
+        return Future.join(undeploys).<Void>mapEmpty().eventually(() -> {
+            applier.close();
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Configures and starts a {@link FunnelServer}. */
+    public static final class Builder {
+        private final FunnelConfig config;
+        private final ServingState state;
+        private List<Channel> channels;
+
+        private Builder(final FunnelConfig config, final ServingState state) {
+            this.config = config;
+            this.state = state;
+        }
+
+        /** Replaces the configured retrieval channels (for embedding Funnel with custom channels, and tests). */
+        public Builder channels(final List<Channel> value) {
+            channels = List.copyOf(value);
+            return this;
+        }
+
+        /** Builds the pipeline and binds the listeners: the first on the configured port, the others beside it. */
+        public Future<FunnelServer> start(final Vertx vertx) {
+            final FunnelMetrics metrics = new FunnelMetrics();
+            metrics.modelVersion(() -> state.ranker().version());
+            final Budgets budgets = new Budgets(config.budgetsMicros("config"));
+            final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
+            final Pipeline pipeline = new Pipeline(state, chosen, Channels.reRanker(config), budgets, metrics,
+                    config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx);
+            final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis);
+            final int loops = config.server.eventLoops > 0
+                    ? config.server.eventLoops
+                    : Runtime.getRuntime().availableProcessors();
+            final AtomicBoolean ready = new AtomicBoolean();
+            final List<String> ids = new ArrayList<>();
+            // All listeners share one port, which Vert.x binds once; port 0 means "pick a free one" first.
+            final int port;
+            try {
+                port = config.server.port != 0 ? config.server.port : freePort(config.server.host);
+            } catch (final java.io.IOException e) {
+                applier.close();
+                return Future.failedFuture(e);
+            }
+            return deploy(vertx, pipeline, applier, metrics, port, loops, ready)
+                    .map(id -> {
+                        ids.add(id);
+                        ready.set(true);
+                        return new FunnelServer(vertx, pipeline, applier, metrics, port, ids, ready);
+                    })
+                    .onFailure(e -> applier.close());
+        }
+
+        private static int freePort(final String host) throws java.io.IOException {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new java.net.InetSocketAddress(host, 0));
+                return socket.getLocalPort();
+            }
+        }
+
+        private Future<String> deploy(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
+                final FunnelMetrics metrics, final int port, final int instances,
+                final AtomicBoolean ready) {
+            final HttpServerOptions options = new HttpServerOptions()
+                    .setHost(config.server.host)
+                    .setPort(port)
+                    .setTcpNoDelay(true)
+                    .setReusePort(true)
+                    .setCompressionSupported(false);
+            return vertx.deployVerticle(
+                    () -> new HttpApiVerticle(pipeline, applier, metrics, options, config.server.maxInFlight,
+                            config.server.maxBodyBytes, ready::get),
+                    new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
+        }
+    }
+}
