@@ -53,6 +53,7 @@ final class Boot {
     static int serve(final FunnelConfig config, final Dataset data, final long durationSeconds,
             final ServerReady onReady) throws InterruptedException {
         final ServingState state = new ServingStateBuilder(config, Boot::log).build(data);
+        warmUp(config, state, data);
         final int loops = config.server.eventLoops > 0
                 ? config.server.eventLoops
                 : Runtime.getRuntime().availableProcessors();
@@ -87,6 +88,24 @@ final class Boot {
             log("shutdown took longer than 10 s; exiting anyway");
         }
         return 0;
+    }
+
+    /**
+     * Runs the funnel for a few thousand requests of real users before the server reports ready, so that the first
+     * live requests meet a compiled (JIT) code path instead of being degraded by a cold one.
+     */
+    static void warmUp(final FunnelConfig config, final ServingState state, final Dataset data) {
+        final long start = System.nanoTime();
+        final var pipeline = ServingStateBuilder.offlinePipeline(state, config);
+        final var ctx = pipeline.newContext();
+        final int requests = 3_000;
+        for (int i = 0; i < requests && data.size() > 0; i++) {
+            final long user = data.userId((int) ((long) i * 7919 % data.size()));
+            ctx.begin(System.nanoTime(), Long.MAX_VALUE / 4, System.currentTimeMillis());
+            ctx.request().clear().userId(i % 10 == 0 ? Long.MAX_VALUE - i : user).count(10);
+            pipeline.executeSync(ctx);
+        }
+        log(String.format("warmed up with %d requests (%.1f s)", requests, (System.nanoTime() - start) / 1e9));
     }
 
     /** Called once the server listens. */
