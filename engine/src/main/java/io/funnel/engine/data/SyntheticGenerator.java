@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
  *       with a slice of fresh items from the last two days;
  *   <li>users have hidden preferences (a mix of one to three category centres) and power-law activity;
  *   <li>each interaction picks a handful of items by popularity and then one of them with probability rising with
- *       the user's hidden affinity, and with some probability stays in the category of the user's previous item
- *       (sessions), so that both personalisation and co-visitation carry signal that popularity alone lacks.
+ *       the user's hidden affinity; with some probability it follows one of the previous item's few related items
+ *       (sequels, accessories), and with some probability stays in the previous item's category (sessions), so
+ *       that personalisation and item-to-item co-visitation both carry signal that popularity alone lacks.
  * </ul>
  *
  * <p>Threading: confined to one thread.
@@ -41,6 +42,8 @@ public final class SyntheticGenerator {
     private int choices = 24;
     private float affinity = 4f;
     private float sessionStickiness = 0.35f;
+    private float followRelated = 0.3f;
+    private static final int RELATED = 4;
 
     public SyntheticGenerator items(final int n) {
         items = positive(n, "items");
@@ -138,6 +141,14 @@ public final class SyntheticGenerator {
 
         // Category membership lists for session stickiness.
         final int[][] byCategory = byCategory(category, cats);
+        // Each item has a few related items in its own category, drawn once.
+        final int[][] related = new int[items][RELATED];
+        for (int i = 0; i < items; i++) {
+            final int[] members = byCategory[category[i]];
+            for (int r = 0; r < RELATED; r++) {
+                related[i][r] = members[random.nextInt(members.length)];
+            }
+        }
         final int[] lastItem = new int[users];
         Arrays.fill(lastItem, -1);
 
@@ -153,6 +164,13 @@ public final class SyntheticGenerator {
             final int u = sample(userCdf, random.nextDouble());
             int n = 0;
             final int previous = lastItem[u];
+            if (previous >= 0 && random.nextDouble() < followRelated) {
+                final int next = related[previous][random.nextInt(RELATED)];
+                if (inStock[next] && next != previous) {
+                    record(e, u, next, random, lastItem, evUser, evItem, evType, evTs, startMs, step);
+                    continue;
+                }
+            }
             final boolean stay = previous >= 0 && random.nextDouble() < sessionStickiness;
             for (int j = 0; j < choices; j++) {
                 final int candidate;
@@ -175,13 +193,8 @@ public final class SyntheticGenerator {
                 weights[0] = 1;
                 n = 1;
             }
-            final int chosen = pool[choose(weights, n, random.nextDouble())];
-            lastItem[u] = chosen;
-            evUser[e] = 1L + u;
-            evItem[e] = chosen;
-            final double t = random.nextDouble();
-            evType[e] = (byte) (t < 0.70 ? EventType.CLICK : t < 0.92 ? EventType.LIKE : EventType.PURCHASE).ordinal();
-            evTs[e] = startMs + (long) (e * step);
+            record(e, u, pool[choose(weights, n, random.nextDouble())], random, lastItem, evUser, evItem, evType, evTs,
+                    startMs, step);
         }
         return new Dataset("generated(seed=" + seed + ")", itemIds, category, inStock, created, evUser, evItem,
                 evType, evTs);
@@ -217,6 +230,17 @@ public final class SyntheticGenerator {
             throw new UncheckedIOException("cannot write generated data to " + dir, e);
         }
         return data;
+    }
+
+    private static void record(final int e, final int u, final int item, final SplittableRandom random,
+            final int[] lastItem, final long[] evUser, final int[] evItem, final byte[] evType, final long[] evTs,
+            final long startMs, final double step) {
+        lastItem[u] = item;
+        evUser[e] = 1L + u;
+        evItem[e] = item;
+        final double t = random.nextDouble();
+        evType[e] = (byte) (t < 0.70 ? EventType.CLICK : t < 0.92 ? EventType.LIKE : EventType.PURCHASE).ordinal();
+        evTs[e] = startMs + (long) (e * step);
     }
 
     private static float dot(final float[] a, final int ai, final float[] b, final int bi) {
