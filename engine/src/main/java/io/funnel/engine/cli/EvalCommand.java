@@ -38,6 +38,10 @@ final class EvalCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int maxUsers;
 
+    @Option(names = "--policies", split = ",", description = "Re-rank policies to evaluate, one row each"
+            + " (e.g. relevance,diverse,dpp,explore); default: the configured default policy.")
+    java.util.List<String> policies = java.util.List.of();
+
     @Option(names = "--json", description = "Write the report as JSON here.")
     Path json;
 
@@ -48,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
         Boot.log(String.format("read %d items and %d interactions from %s", data.itemCount(), data.size(),
                 interactions));
         final Evaluator.Report report = new Evaluator(cfg, Boot::log)
-                .k(k).trainFraction(trainFraction).maxUsers(maxUsers).evaluate(data);
+                .k(k).trainFraction(trainFraction).maxUsers(maxUsers).policies(policies).evaluate(data);
         System.out.print(report.table());
         if (json != null) {
             if (json.getParent() != null) {

@@ -117,14 +117,110 @@ public final class FunnelConfig {
         public int keep = 150;
     }
 
-    /** The final re-ranking (diversity). */
+    /** The final re-ranking: named policies, one of them the default; a request may pick another by name. */
     public static final class ReRank {
-        /** {@code mmr} or {@code none}. */
-        public String policy = "mmr";
+        /** Policy used when a request names none. */
+        public String defaultPolicy = "diverse";
+        /** Named policies. The defaults are {@code diverse}, {@code relevance}, {@code dpp} and {@code explore}. */
+        public Map<String, Policy> policies = defaultPolicies();
+    }
+
+    /**
+     * One re-rank policy: optional steps applied in a fixed order — blocks and boosts, repetition limit, freshness
+     * boost, then the selector (with the sliding-window rule and quotas as constraints), then guaranteed cold-start
+     * slots, then exploration slots.
+     */
+    public static final class Policy {
+        /** {@code greedy} (relevance order), {@code mmr} or {@code dpp}. */
+        public String selector = "mmr";
         /** MMR trade-off: 1 is pure relevance, 0 pure diversity. */
-        public double lambda = 0.75;
-        /** Penalty added to the similarity of two items of the same category, in [0, 1]. */
+        public double lambda = 0.85;
+        /** Similarity added for two items of the same category (MMR and DPP kernels), in [0, 1]. */
         public double categoryPenalty = 0.3;
+        /** DPP quality exponent: higher favours relevance over diversity. */
+        public double dppAlpha = 5.0;
+        /** "No more than maxPerCategory of a category in any size consecutive slots"; null for none. */
+        public Window window;
+        /** Caps per category and per creator over the whole list; null for none. */
+        public Quotas quotas;
+        /** Items the user was shown (view events) this many times lately are not shown again; 0 for none. */
+        public int maxImpressions = 0;
+        /** Multiplies relevance by 1 + boost * 2^(-age / halfLifeDays); null for none. */
+        public Freshness freshness;
+        /** Guarantees a share of the slots to cold-start items; null for none. */
+        public ColdStart coldStart;
+        /** Exploration slots filled by a bandit; null for none. */
+        public Exploration exploration;
+        /** Relevance multipliers by category id and by item id. */
+        public Map<Integer, Double> boostCategories = new LinkedHashMap<>();
+        public Map<Long, Double> boostItems = new LinkedHashMap<>();
+        /** Never shown: these categories and items. */
+        public java.util.List<Integer> blockCategories = new java.util.ArrayList<>();
+        public java.util.List<Long> blockItems = new java.util.ArrayList<>();
+
+        public Policy() {}
+
+        Policy(final String selector) {
+            this.selector = selector;
+        }
+    }
+
+    /** The sliding-window diversity rule. */
+    public static final class Window {
+        public int size = 4;
+        public int maxPerCategory = 2;
+    }
+
+    /** Exposure quotas over one list. */
+    public static final class Quotas {
+        /** 0 means no cap. */
+        public int maxPerCategory = 0;
+        public int maxPerCreator = 0;
+    }
+
+    /** A decaying boost for new items. */
+    public static final class Freshness {
+        public double boost = 0.2;
+        public double halfLifeDays = 3;
+    }
+
+    /** Cold-start items: new and little seen. */
+    public static final class ColdStart {
+        /** Share of the slots guaranteed to cold-start items, in [0, 1]. */
+        public double share = 0.1;
+        /** At most this total interaction weight to count as cold. */
+        public double maxInteractions = 5;
+        /** At most this old to count as cold. */
+        public double maxAgeDays = 14;
+    }
+
+    /** Exploration slots. */
+    public static final class Exploration {
+        /** {@code thompson} (Beta posterior of each item's CTR) or {@code linucb} (shared linear model). */
+        public String method = "thompson";
+        /** Number of slots given to exploration. */
+        public int slots = 1;
+        /** LinUCB's exploration weight. */
+        public double alpha = 0.5;
+    }
+
+    private static Map<String, Policy> defaultPolicies() {
+        final Map<String, Policy> p = new LinkedHashMap<>();
+        final Policy diverse = new Policy("mmr");
+        diverse.window = new Window();
+        diverse.window.size = 3;
+        diverse.window.maxPerCategory = 2;
+        p.put("diverse", diverse);
+        p.put("relevance", new Policy("greedy"));
+        p.put("dpp", new Policy("dpp"));
+        final Policy explore = new Policy("mmr");
+        explore.freshness = new Freshness();
+        explore.coldStart = new ColdStart();
+        explore.exploration = new Exploration();
+        explore.quotas = new Quotas();
+        explore.quotas.maxPerCreator = 2;
+        p.put("explore", explore);
+        return p;
     }
 
     private static Map<String, String> defaultBudgets() {
@@ -204,17 +300,14 @@ public final class FunnelConfig {
         range(source, "popularity.trendingWindowMinutes", popularity.trendingWindowMinutes, 1, 7 * 24 * 60);
         range(source, "popularity.refreshMillis", popularity.refreshMillis, 10, 3_600_000);
         range(source, "preRank.keep", preRank.keep, 1, 10_000);
-        final String policy = reRank.policy.toLowerCase(Locale.ROOT);
-        if (!policy.equals("mmr") && !policy.equals("none")) {
-            throw new ConfigException(source, "reRank.policy", "must be mmr or none, got '" + reRank.policy + "'");
+        if (reRank.policies.isEmpty()) {
+            throw new ConfigException(source, "reRank.policies", "needs at least one policy");
         }
-        if (!(reRank.lambda >= 0 && reRank.lambda <= 1)) {
-            throw new ConfigException(source, "reRank.lambda", "must be in [0, 1], got " + reRank.lambda);
+        if (!reRank.policies.containsKey(reRank.defaultPolicy)) {
+            throw new ConfigException(source, "reRank.defaultPolicy", "'" + reRank.defaultPolicy
+                    + "' is not among the policies " + reRank.policies.keySet());
         }
-        if (!(reRank.categoryPenalty >= 0 && reRank.categoryPenalty <= 1)) {
-            throw new ConfigException(source, "reRank.categoryPenalty", "must be in [0, 1], got "
-                    + reRank.categoryPenalty);
-        }
+        reRank.policies.forEach((name, policy) -> validatePolicy(source, "reRank.policies." + name, policy));
         budgetsMicros(source); // parses and checks every budget
         return this;
     }
@@ -246,6 +339,69 @@ public final class FunnelConfig {
         }
         out[stages.length] = total;
         return out;
+    }
+
+    private static void validatePolicy(final String source, final String at, final Policy p) {
+        final String selector = p.selector.toLowerCase(Locale.ROOT);
+        if (!selector.equals("greedy") && !selector.equals("mmr") && !selector.equals("dpp")) {
+            throw new ConfigException(source, at + ".selector", "must be greedy, mmr or dpp, got '" + p.selector + "'");
+        }
+        unit(source, at + ".lambda", p.lambda);
+        unit(source, at + ".categoryPenalty", p.categoryPenalty);
+        if (!(p.dppAlpha > 0 && p.dppAlpha <= 50)) {
+            throw new ConfigException(source, at + ".dppAlpha", "must be in (0, 50], got " + p.dppAlpha);
+        }
+        if (p.window != null) {
+            range(source, at + ".window.size", p.window.size, 2, 100);
+            range(source, at + ".window.maxPerCategory", p.window.maxPerCategory, 1, p.window.size - 1);
+        }
+        if (p.quotas != null) {
+            range(source, at + ".quotas.maxPerCategory", p.quotas.maxPerCategory, 0, 500);
+            range(source, at + ".quotas.maxPerCreator", p.quotas.maxPerCreator, 0, 500);
+        }
+        range(source, at + ".maxImpressions", p.maxImpressions, 0, 64);
+        if (p.freshness != null) {
+            if (!(p.freshness.boost >= 0 && p.freshness.boost <= 10)) {
+                throw new ConfigException(source, at + ".freshness.boost", "must be in [0, 10], got "
+                        + p.freshness.boost);
+            }
+            if (!(p.freshness.halfLifeDays > 0)) {
+                throw new ConfigException(source, at + ".freshness.halfLifeDays", "must be > 0, got "
+                        + p.freshness.halfLifeDays);
+            }
+        }
+        if (p.coldStart != null) {
+            unit(source, at + ".coldStart.share", p.coldStart.share);
+            if (!(p.coldStart.maxInteractions >= 0) || !(p.coldStart.maxAgeDays > 0)) {
+                throw new ConfigException(source, at + ".coldStart", "maxInteractions must be >= 0 and maxAgeDays"
+                        + " > 0");
+            }
+        }
+        if (p.exploration != null) {
+            final String method = p.exploration.method.toLowerCase(Locale.ROOT);
+            if (!method.equals("thompson") && !method.equals("linucb")) {
+                throw new ConfigException(source, at + ".exploration.method", "must be thompson or linucb, got '"
+                        + p.exploration.method + "'");
+            }
+            range(source, at + ".exploration.slots", p.exploration.slots, 1, 100);
+            if (!(p.exploration.alpha >= 0)) {
+                throw new ConfigException(source, at + ".exploration.alpha", "must be >= 0");
+            }
+        }
+        p.boostCategories.forEach((c, f) -> positive(source, at + ".boostCategories." + c, f));
+        p.boostItems.forEach((i, f) -> positive(source, at + ".boostItems." + i, f));
+    }
+
+    private static void unit(final String source, final String key, final double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new ConfigException(source, key, "must be in [0, 1], got " + value);
+        }
+    }
+
+    private static void positive(final String source, final String key, final Double value) {
+        if (value == null || !(value > 0) || value.isInfinite()) {
+            throw new ConfigException(source, key, "must be a positive factor, got " + value);
+        }
     }
 
     private static void range(final String source, final String key, final long value, final long min,

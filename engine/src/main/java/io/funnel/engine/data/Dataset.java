@@ -14,6 +14,7 @@ public final class Dataset {
     private final int[] category;
     private final boolean[] inStock;
     private final long[] createdAtMs;
+    private final int[] creator;
     private final int categoryCount;
     private final long[] userIds;
     private final int[] items;
@@ -29,7 +30,18 @@ public final class Dataset {
      */
     public Dataset(final String name, final long[] itemIds, final int[] category, final boolean[] inStock,
             final long[] createdAtMs, final long[] users, final int[] items, final byte[] types, final long[] tsMs) {
+        this(name, itemIds, category, inStock, createdAtMs, null, users, items, types, tsMs);
+    }
+
+    /**
+     * As above, with the creator (seller, author, studio) of each item; {@code null} or {@code -1} entries mean
+     * unknown.
+     */
+    public Dataset(final String name, final long[] itemIds, final int[] category, final boolean[] inStock,
+            final long[] createdAtMs, final int[] creator, final long[] users, final int[] items, final byte[] types,
+            final long[] tsMs) {
         this.name = name;
+        this.creator = creator;
         this.itemIds = itemIds;
         this.category = category;
         this.inStock = inStock;
@@ -89,6 +101,11 @@ public final class Dataset {
         return inStock[ordinal];
     }
 
+    /** Creator (seller, author, studio) of the item, or {@code -1} when unknown. */
+    public int creator(final int ordinal) {
+        return creator == null ? -1 : creator[ordinal];
+    }
+
     /** When the item entered the catalog, epoch milliseconds. */
     public long createdAtMs(final int ordinal) {
         return createdAtMs[ordinal];
@@ -118,7 +135,7 @@ public final class Dataset {
 
     /** A dataset with the same catalog and interactions {@code [from, to)}. */
     public Dataset slice(final int from, final int to) {
-        return new Dataset(name, itemIds, category, inStock, createdAtMs,
+        return new Dataset(name, itemIds, category, inStock, createdAtMs, creator,
                 Arrays.copyOfRange(userIds, from, to), Arrays.copyOfRange(items, from, to),
                 Arrays.copyOfRange(types, from, to), Arrays.copyOfRange(tsMs, from, to));
     }

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** The interaction-log formats Funnel reads. */
 public enum DatasetFormat {
-    /** A folder written by {@code funnel generate}: {@code items.csv} and {@code interactions.csv}. */
+    /**
+     * A folder written by {@code funnel generate}: {@code items.csv} ({@code item_id,category,in_stock,
+     * created_at_ms,creator_id}, every column but the id optional) and {@code interactions.csv}.
+     */
     GENERATED,
     /** MovieLens 100K: {@code u.data} (tab-separated user, item, rating, seconds) with {@code u.item} beside it. */
     MOVIELENS,

@@ -184,6 +184,7 @@ public final class DatasetReader {
             final Integer cat = cols.get("category");
             final Integer stock = cols.get("in_stock");
             final Integer created = cols.get("created_at_ms");
+            final Integer creatorCol = cols.get("creator_id");
             String line;
             long lineNo = 1;
             while ((line = reader.readLine()) != null) {
@@ -203,7 +204,12 @@ public final class DatasetReader {
                 }
                 final boolean inStock = stock == null || parseBoolean(f[stock], file, lineNo, "in_stock");
                 final long createdMs = created == null ? 0 : parseLong(f[created], file, lineNo, "created_at_ms");
-                catalog.put(itemId, (int) category, inStock, createdMs);
+                final long creator = creatorCol == null ? -1 : parseLong(f[creatorCol], file, lineNo, "creator_id");
+                if (creator < -1 || creator > Integer.MAX_VALUE) {
+                    throw new DataFileException(file, lineNo, "creator_id", "must be -1 (unknown) or a non-negative"
+                            + " int, got " + creator);
+                }
+                catalog.creator(catalog.put(itemId, (int) category, inStock, createdMs), (int) creator);
             }
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
@@ -258,6 +264,7 @@ public final class DatasetReader {
         private int[] category = new int[1024];
         private boolean[] inStock = new boolean[1024];
         private long[] created = new long[1024];
+        private int[] creators = new int[1024];
         private int size;
 
         int ordinal(final long itemId) {
@@ -274,8 +281,10 @@ public final class DatasetReader {
                     category = Arrays.copyOf(category, n);
                     inStock = Arrays.copyOf(inStock, n);
                     created = Arrays.copyOf(created, n);
+                    creators = Arrays.copyOf(creators, n);
                 }
                 o = size++;
+                creators[(int) o] = -1;
                 ordinals.put(itemId, o);
                 ids[(int) o] = itemId;
             }
@@ -285,9 +294,14 @@ public final class DatasetReader {
             return (int) o;
         }
 
+        void creator(final int ordinal, final int creator) {
+            creators[ordinal] = creator;
+        }
+
         Dataset dataset(final String name, final Log log) {
             return new Dataset(name, Arrays.copyOf(ids, size), Arrays.copyOf(category, size),
-                    Arrays.copyOf(inStock, size), Arrays.copyOf(created, size), Arrays.copyOf(log.users, log.size),
+                    Arrays.copyOf(inStock, size), Arrays.copyOf(created, size), Arrays.copyOf(creators, size),
+                    Arrays.copyOf(log.users, log.size),
                     Arrays.copyOf(log.items, log.size), Arrays.copyOf(log.types, log.size),
                     Arrays.copyOf(log.ts, log.size));
         }

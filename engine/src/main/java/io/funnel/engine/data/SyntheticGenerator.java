@@ -99,6 +99,7 @@ public final class SyntheticGenerator {
         final int[] category = new int[items];
         final boolean[] inStock = new boolean[items];
         final long[] created = new long[items];
+        final int[] creator = new int[items];
         final float[] itemVec = new float[items * LATENT];
         final double[] popularity = new double[items];
         final int[] rankOf = permutation(random, items);
@@ -107,6 +108,8 @@ public final class SyntheticGenerator {
             final int c = sample(catCdf, random.nextDouble());
             category[i] = c;
             inStock[i] = random.nextDouble() >= 0.05;
+            // About 25 items per creator, each creator working in one category.
+            creator[i] = c * (1 + items / (25 * cats)) + random.nextInt(1 + items / (25 * cats));
             final boolean fresh = random.nextDouble() < 0.03;
             final long ageMs = fresh ? (long) (random.nextDouble() * 2 * DAY_MS) : (long) (random.nextDouble() * 180 * DAY_MS);
             created[i] = endMs - ageMs;
@@ -196,8 +199,8 @@ public final class SyntheticGenerator {
             record(e, u, pool[choose(weights, n, random.nextDouble())], random, lastItem, evUser, evItem, evType, evTs,
                     startMs, step);
         }
-        return new Dataset("generated(seed=" + seed + ")", itemIds, category, inStock, created, evUser, evItem,
-                evType, evTs);
+        return new Dataset("generated(seed=" + seed + ")", itemIds, category, inStock, created, creator, evUser,
+                evItem, evType, evTs);
     }
 
     /** Generates and writes {@code items.csv} and {@code interactions.csv} (see {@link DatasetFormat}). */
@@ -206,10 +209,10 @@ public final class SyntheticGenerator {
         try {
             Files.createDirectories(dir);
             try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("items.csv"), StandardCharsets.UTF_8)) {
-                w.write("item_id,category,in_stock,created_at_ms\n");
+                w.write("item_id,category,in_stock,created_at_ms,creator_id\n");
                 for (int i = 0; i < data.itemCount(); i++) {
                     w.write(data.itemId(i) + "," + data.category(i) + "," + (data.inStock(i) ? 1 : 0) + ","
-                            + data.createdAtMs(i) + "\n");
+                            + data.createdAtMs(i) + "," + data.creator(i) + "\n");
                 }
             }
             try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("interactions.csv"), StandardCharsets.UTF_8)) {

@@ -4,6 +4,8 @@ import io.funnel.codecs.EventBatch;
 import io.funnel.codecs.EventType;
 import io.funnel.engine.metrics.FunnelMetrics;
 import io.funnel.engine.offline.ServingState;
+import io.funnel.engine.pipeline.RankFeatures;
+import io.funnel.engine.rerank.ExplorationFeatures;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,6 +38,10 @@ public final class EventApplier implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private long lastRefreshNs;
+    // Applier-thread scratch for the exploration model's context.
+    private final io.funnel.features.UserRow userRow;
+    private final float[] categoryShare;
+    private final float[] context = new float[ExplorationFeatures.WIDTH];
 
     /** A batch whose items are already resolved to ordinals, plus who to tell when it is applied. */
     private record Task(EventBatch batch, int[] ordinals, Promise<Integer> promise, Context context) {}
@@ -51,6 +57,8 @@ public final class EventApplier implements AutoCloseable {
         this.queue = new MpscArrayQueue<>(queueCapacity);
         this.refreshNs = TimeUnit.MILLISECONDS.toNanos(refreshMillis);
         this.lastRefreshNs = System.nanoTime();
+        this.userRow = new io.funnel.features.UserRow(state.store().dimension());
+        this.categoryShare = new float[Math.max(1, state.categoryCount())];
         this.thread = new Thread(this::run, "funnel-event-applier");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -124,6 +132,14 @@ public final class EventApplier implements AutoCloseable {
             writer.recordInteraction(userId, ordinal, batch.tsMs(i), type.weight());
             state.popularity().record(ordinal, type.weight(), batch.tsMs(i));
             state.seen().add(userId, ordinal); // every interaction, impressions included, counts as seen
+            // Exploration: views are impressions (reward 0), everything else a success (reward 1).
+            final boolean success = type != EventType.VIEW;
+            state.bandit().record(ordinal, success);
+            state.store().readUser(userId, userRow);
+            RankFeatures.categoryShares(userRow, state.attributes().categories(), categoryShare);
+            ExplorationFeatures.fill(context, ordinal, batch.tsMs(i), state.popularity(), state.attributes(),
+                    categoryShare);
+            state.linUcb().update(context, success ? 1f : 0f);
         }
         metrics.countEvents(batch.count());
     }

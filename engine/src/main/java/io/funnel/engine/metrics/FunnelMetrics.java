@@ -43,6 +43,7 @@ public final class FunnelMetrics implements MultiCollector {
     private final Latency[] stages = new Latency[StageId.all().length];
     private final LongAdder[] budgetMisses = new LongAdder[StageId.all().length];
     private final Map<String, Latency> channels = new ConcurrentHashMap<>();
+    private final Map<String, Latency> steps = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> channelCandidates = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> degraded = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -71,6 +72,11 @@ public final class FunnelMetrics implements MultiCollector {
     public void recordChannel(final String channel, final long nanos, final int candidates) {
         channels.computeIfAbsent(channel, c -> new Latency()).record(nanos);
         channelCandidates.computeIfAbsent(channel, c -> new LongAdder()).add(candidates);
+    }
+
+    /** Records one re-rank step's duration (e.g. {@code mmr}, {@code exploration}), nanoseconds. */
+    public void recordStep(final String step, final long nanos) {
+        steps.computeIfAbsent(step, c -> new Latency()).record(nanos);
     }
 
     /** Records a whole request's server-side time, nanoseconds. */
@@ -115,7 +121,8 @@ public final class FunnelMetrics implements MultiCollector {
 
     /** A point-in-time view of every metric, for {@code /v1/stats}. */
     public record Stats(LatencySummary request, Map<String, LatencySummary> stages, Map<String, Long> budgetMisses,
-            Map<String, LatencySummary> channels, Map<String, Long> channelCandidates, Map<String, Long> degraded,
+            Map<String, LatencySummary> channels, Map<String, LatencySummary> reRankSteps,
+            Map<String, Long> channelCandidates, Map<String, Long> degraded,
             Map<String, Long> errors, long requests, long rejected, long events, int inFlight, String modelVersion) {}
 
     /** Folds in the latest intervals and returns cumulative figures since start. */
@@ -128,7 +135,10 @@ public final class FunnelMetrics implements MultiCollector {
         }
         final Map<String, LatencySummary> channelStats = new LinkedHashMap<>();
         channels.forEach((name, latency) -> channelStats.put(name, latency.summary()));
-        return new Stats(total.summary(), stageStats, misses, channelStats, sums(channelCandidates), sums(degraded),
+        final Map<String, LatencySummary> stepStats = new LinkedHashMap<>();
+        steps.forEach((name, latency) -> stepStats.put(name, latency.summary()));
+        return new Stats(total.summary(), stageStats, misses, channelStats, stepStats, sums(channelCandidates),
+                sums(degraded),
                 sums(errors), requests.sum(), rejected.sum(), events.sum(), inFlight.get(), modelVersion.get());
     }
 
@@ -163,6 +173,11 @@ public final class FunnelMetrics implements MultiCollector {
                 .help("Time spent by each retrieval channel");
         channels.forEach((name, latency) -> channelHist.dataPoint(latency.histogramPoint(Labels.of("channel", name))));
         out.add(channelHist.build());
+        final HistogramSnapshot.Builder stepHist = HistogramSnapshot.builder()
+                .name("funnel_rerank_step_latency_seconds")
+                .help("Time spent by each step of the re-rank policy");
+        steps.forEach((name, latency) -> stepHist.dataPoint(latency.histogramPoint(Labels.of("step", name))));
+        out.add(stepHist.build());
 
         out.add(counter("funnel_requests", "Recommendation requests answered", requests.sum(), Labels.EMPTY));
         out.add(counter("funnel_rejected", "Requests refused with 503 because too many were in flight",

@@ -1,17 +1,14 @@
 package io.funnel.engine.offline;
 
 import io.funnel.engine.config.FunnelConfig;
-import io.funnel.engine.rerank.MmrReRanker;
-import io.funnel.engine.rerank.ReRanker;
 import io.funnel.engine.retrieval.AnnChannel;
 import io.funnel.engine.retrieval.Channel;
 import io.funnel.engine.retrieval.ItemCfChannel;
 import io.funnel.engine.retrieval.PopularChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
-/** Creates the configured retrieval channels and re-ranker over a {@link ServingState}. */
+/** Creates the configured retrieval channels over a {@link ServingState}. */
 public final class Channels {
     private Channels() {}
 
@@ -37,11 +34,4 @@ public final class Channels {
         return out;
     }
 
-    /** The configured re-ranker, or {@code null} for plain score order. */
-    public static ReRanker reRanker(final FunnelConfig config) {
-        return switch (config.reRank.policy.toLowerCase(Locale.ROOT)) {
-            case "mmr" -> new MmrReRanker(config.reRank.lambda, config.reRank.categoryPenalty);
-            default -> null;
-        };
-    }
 }

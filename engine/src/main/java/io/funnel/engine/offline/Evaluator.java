@@ -35,6 +35,7 @@ public final class Evaluator {
     private int maxUsers = 2000;
     private int k = 10;
     private long seed = 11;
+    private List<String> policies = List.of();
 
     public Evaluator(final FunnelConfig config, final Consumer<String> log) {
         this.config = config;
@@ -68,8 +69,26 @@ public final class Evaluator {
         return this;
     }
 
-    /** One method's figures. */
-    public record Row(String method, double recallAtK, double ndcgAtK, double retrievalRecall, int listLength) {}
+    /** Re-rank policies to evaluate the funnel with, each as its own row (default: the configured default). */
+    public Evaluator policies(final List<String> names) {
+        for (final String name : names) {
+            if (!config.reRank.policies.containsKey(name)) {
+                throw new IllegalArgumentException("policy '" + name + "' is not configured; known policies are "
+                        + config.reRank.policies.keySet());
+            }
+        }
+        policies = List.copyOf(names);
+        return this;
+    }
+
+    /**
+     * One method's figures: accuracy (recall@K, NDCG@K, recall of the whole retrieved list) and beyond accuracy —
+     * intra-list diversity (mean pairwise 1 - cosine of the item embeddings), category coverage (distinct
+     * categories per list item), catalog coverage (share of the catalog recommended to anyone) and novelty (mean
+     * self-information -log2 of each item's share of interactions).
+     */
+    public record Row(String method, double recallAtK, double ndcgAtK, double retrievalRecall, int listLength,
+            double diversity, double categoryCoverage, double catalogCoverage, double novelty) {}
 
     /** The whole report. */
     public record Report(String dataset, int trainEvents, int testEvents, int testUsers, int k, List<Row> rows) {
@@ -83,11 +102,12 @@ public final class Evaluator {
             final StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT, "dataset %s: %d train / %d test events, %d test users%n", dataset,
                     trainEvents, testEvents, testUsers));
-            b.append(String.format(Locale.ROOT, "%-10s %10s %10s %18s%n", "method", "recall@" + k, "ndcg@" + k,
-                    "retrieval recall"));
+            b.append(String.format(Locale.ROOT, "%-20s %9s %9s %17s %9s %9s %9s %8s%n", "method", "recall@" + k,
+                    "ndcg@" + k, "retrieval recall", "ILD", "cat.cov", "catalog", "novelty"));
             for (final Row r : rows) {
-                b.append(String.format(Locale.ROOT, "%-10s %10.4f %10.4f %11.4f (@%d)%n", r.method(), r.recallAtK(),
-                        r.ndcgAtK(), r.retrievalRecall(), r.listLength()));
+                b.append(String.format(Locale.ROOT, "%-20s %9.4f %9.4f %10.4f (@%3d) %9.4f %9.4f %9.4f %8.2f%n",
+                        r.method(), r.recallAtK(), r.ndcgAtK(), r.retrievalRecall(), r.listLength(), r.diversity(),
+                        r.categoryCoverage(), r.catalogCoverage(), r.novelty()));
             }
             return b.toString();
         }
@@ -105,9 +125,10 @@ public final class Evaluator {
                 final Row r = rows.get(i);
                 b.append(String.format(Locale.ROOT,
                         "    \"%s\": {\"recall_at_k\": %.5f, \"ndcg_at_k\": %.5f, \"retrieval_recall\": %.5f,"
-                                + " \"retrieval_list_length\": %d}%s%n",
-                        r.method(), r.recallAtK(), r.ndcgAtK(), r.retrievalRecall(), r.listLength(),
-                        i + 1 < rows.size() ? "," : ""));
+                                + " \"retrieval_list_length\": %d, \"intra_list_diversity\": %.5f,"
+                                + " \"category_coverage\": %.5f, \"catalog_coverage\": %.5f, \"novelty\": %.4f}%s%n",
+                        r.method(), r.recallAtK(), r.ndcgAtK(), r.retrievalRecall(), r.listLength(), r.diversity(),
+                        r.categoryCoverage(), r.catalogCoverage(), r.novelty(), i + 1 < rows.size() ? "," : ""));
             }
             b.append("  }\n}\n");
             return b.toString();
@@ -149,16 +170,20 @@ public final class Evaluator {
         log.accept(String.format("evaluating %d of %d test users", sample.length, users.size()));
 
         final long nowMs = train.tsMs(train.size() - 1);
-        final Map<String, double[]> sums = new LinkedHashMap<>(); // recall, ndcg, retrieval recall
-        final Map<String, Integer> listLength = new LinkedHashMap<>();
+        final Metrics metrics = new Metrics(state, train);
+        final Map<String, Tally> tallies = new LinkedHashMap<>();
         for (final Channel c : channels) {
-            sums.put(c.name(), new double[3]);
+            tallies.put(c.name(), new Tally());
         }
-        sums.put("funnel", new double[3]);
+        final List<String> funnelPolicies = policies.isEmpty() ? List.of(config.reRank.defaultPolicy) : policies;
+        for (final String policy : funnelPolicies) {
+            tallies.put(funnelRow(policy), new Tally());
+        }
         final RequestContext ctx = funnel.newContext();
         final long[] packed = new long[8192];
         final float[] scores = new float[8192];
         final int[] order = new int[8192];
+        final int[] positions = new int[8192];
         for (final int slot : sample) {
             final long user = users.get(slot);
             final IntHashSet truth = truths.get(slot);
@@ -176,53 +201,120 @@ public final class Evaluator {
                         scores[n++] = out.score(i);
                     }
                 }
-                final int[] positions = new int[n];
                 final int kept = TopN.select(scores, n, n, positions, packed);
                 final int[] ranked = new int[kept];
                 for (int i = 0; i < kept; i++) {
                     ranked[i] = order[positions[i]];
                 }
-                accumulate(sums.get(channel.name()), ranked, kept, truth);
-                listLength.merge(channel.name(), kept, Math::max);
+                tallies.get(channel.name()).add(ranked, kept, truth, metrics);
             }
-            ctx.begin(System.nanoTime(), Long.MAX_VALUE / 4, nowMs);
-            ctx.request().clear().userId(user).count(k);
-            final RecommendResponse response = funnel.executeSync(ctx);
-            final int[] ranked = new int[response.count()];
-            for (int i = 0; i < ranked.length; i++) {
-                ranked[i] = state.store().ordinalOf(response.itemId(i));
+            for (final String policy : funnelPolicies) {
+                ctx.begin(System.nanoTime(), Long.MAX_VALUE / 4, nowMs);
+                ctx.request().clear().userId(user).count(k).policy(policy);
+                final RecommendResponse response = funnel.executeSync(ctx);
+                final int[] ranked = new int[response.count()];
+                for (int i = 0; i < ranked.length; i++) {
+                    ranked[i] = state.store().ordinalOf(response.itemId(i));
+                }
+                tallies.get(funnelRow(policy)).add(ranked, ranked.length, truth, metrics);
             }
-            accumulate(sums.get("funnel"), ranked, ranked.length, truth);
-            listLength.merge("funnel", ranked.length, Math::max);
         }
         final List<Row> rows = new ArrayList<>();
         final int m = Math.max(1, sample.length);
-        sums.forEach((method, s) -> rows.add(new Row(method, s[0] / m, s[1] / m, s[2] / m,
-                listLength.getOrDefault(method, 0))));
+        tallies.forEach((method, t) -> rows.add(t.row(method, m, state.itemCount())));
         return new Report(data.name(), cut, data.size() - cut, sample.length, k, rows);
     }
 
-    /** Adds recall@k, NDCG@k and full-list recall of one user's ranked list. */
-    private void accumulate(final double[] sums, final int[] ranked, final int n, final IntHashSet truth) {
-        int hits = 0;
-        double dcg = 0;
-        int allHits = 0;
-        for (int i = 0; i < n; i++) {
-            if (truth.contains(ranked[i])) {
-                allHits++;
-                if (i < k) {
-                    hits++;
-                    dcg += 1.0 / (Math.log(i + 2) / Math.log(2));
+    private String funnelRow(final String policy) {
+        return policies.isEmpty() ? "funnel" : "funnel[" + policy + "]";
+    }
+
+    /** What the beyond-accuracy metrics need: embeddings, categories and each item's share of interactions. */
+    private static final class Metrics {
+        final ServingState state;
+        final double[] selfInformation;
+        final io.funnel.features.ItemColumns rows;
+
+        Metrics(final ServingState state, final Dataset train) {
+            this.state = state;
+            final int[] counts = new int[state.itemCount()];
+            for (int e = 0; e < train.size(); e++) {
+                counts[train.item(e)]++;
+            }
+            selfInformation = new double[counts.length];
+            for (int i = 0; i < counts.length; i++) {
+                // Add-one smoothing: an item nobody touched is maximally novel, not infinitely.
+                selfInformation[i] = -Math.log((counts[i] + 1.0) / (train.size() + counts.length)) / Math.log(2);
+            }
+            rows = new io.funnel.features.ItemColumns(state.store().dimension(), 64);
+        }
+    }
+
+    /** Running sums of one method's figures. */
+    private final class Tally {
+        final double[] sums = new double[6]; // recall, ndcg, retrieval recall, ILD, category coverage, novelty
+        final IntHashSet recommended = new IntHashSet();
+        int listLength;
+
+        void add(final int[] ranked, final int n, final IntHashSet truth, final Metrics m) {
+            int hits = 0;
+            double dcg = 0;
+            int allHits = 0;
+            for (int i = 0; i < n; i++) {
+                if (truth.contains(ranked[i])) {
+                    allHits++;
+                    if (i < k) {
+                        hits++;
+                        dcg += 1.0 / (Math.log(i + 2) / Math.log(2));
+                    }
                 }
             }
+            double ideal = 0;
+            for (int i = 0; i < Math.min(k, truth.size()); i++) {
+                ideal += 1.0 / (Math.log(i + 2) / Math.log(2));
+            }
+            sums[0] += (double) hits / Math.min(k, truth.size());
+            sums[1] += ideal > 0 ? dcg / ideal : 0;
+            sums[2] += (double) allHits / truth.size();
+            listLength = Math.max(listLength, n);
+            // Beyond accuracy, over the top k shown.
+            final int shown = Math.min(k, n);
+            if (shown == 0) {
+                return;
+            }
+            m.state.store().readItems(ranked, shown, m.rows);
+            final int dim = m.rows.dimension();
+            final float[] e = m.rows.embeddings();
+            double distance = 0;
+            int pairs = 0;
+            final IntHashSet categories = new IntHashSet();
+            double novelty = 0;
+            for (int a = 0; a < shown; a++) {
+                categories.add(m.rows.category()[a]);
+                novelty += m.selfInformation[ranked[a]];
+                recommended.add(ranked[a]);
+                for (int b = a + 1; b < shown; b++) {
+                    double dot = 0;
+                    double na = 0;
+                    double nb = 0;
+                    for (int d = 0; d < dim; d++) {
+                        dot += e[a * dim + d] * e[b * dim + d];
+                        na += e[a * dim + d] * e[a * dim + d];
+                        nb += e[b * dim + d] * e[b * dim + d];
+                    }
+                    distance += na > 0 && nb > 0 ? 1 - dot / Math.sqrt(na * nb) : 1;
+                    pairs++;
+                }
+            }
+            sums[3] += pairs > 0 ? distance / pairs : 0;
+            sums[4] += (double) categories.size() / shown;
+            sums[5] += novelty / shown;
         }
-        double ideal = 0;
-        for (int i = 0; i < Math.min(k, truth.size()); i++) {
-            ideal += 1.0 / (Math.log(i + 2) / Math.log(2));
+
+        Row row(final String method, final int users, final int catalog) {
+            return new Row(method, sums[0] / users, sums[1] / users, sums[2] / users, listLength, sums[3] / users,
+                    sums[4] / users, (double) recommended.size() / catalog, sums[5] / users);
         }
-        sums[0] += (double) hits / Math.min(k, truth.size());
-        sums[1] += ideal > 0 ? dcg / ideal : 0;
-        sums[2] += (double) allHits / truth.size();
     }
 
     private static int[] sample(final int population, final int size, final long seed) {

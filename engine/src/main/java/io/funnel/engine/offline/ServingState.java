@@ -1,6 +1,8 @@
 package io.funnel.engine.offline;
 
 import io.funnel.ann.VectorIndex;
+import io.funnel.engine.rerank.BanditStats;
+import io.funnel.engine.rerank.LinUcbModel;
 import io.funnel.engine.retrieval.CoVisitation;
 import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.Popularity;
@@ -27,12 +29,16 @@ public final class ServingState {
     private final int categoryCount;
     private final int userCount;
     private final int eventCount;
+    private final BanditStats bandit;
+    private final LinUcbModel linUcb;
     private volatile Scorer ranker;
 
     public ServingState(final String source, final FeatureStore store, final Popularity popularity,
             final CoVisitation coVisitation, final VectorIndex index, final ItemAttributes attributes,
             final SeenItems seen, final Scorer ranker, final int categoryCount, final int userCount,
-            final int eventCount) {
+            final int eventCount, final BanditStats bandit, final LinUcbModel linUcb) {
+        this.bandit = bandit;
+        this.linUcb = linUcb;
         this.source = source;
         this.store = store;
         this.popularity = popularity;
@@ -73,6 +79,16 @@ public final class ServingState {
 
     public SeenItems seen() {
         return seen;
+    }
+
+    /** Per-item impressions and successes for Thompson-sampling exploration. */
+    public BanditStats bandit() {
+        return bandit;
+    }
+
+    /** The shared LinUCB exploration model. */
+    public LinUcbModel linUcb() {
+        return linUcb;
     }
 
     /** The ranking model currently serving. */

@@ -11,6 +11,10 @@ import io.funnel.engine.pipeline.Budgets;
 import io.funnel.engine.pipeline.Pipeline;
 import io.funnel.engine.pipeline.RankFeatures;
 import io.funnel.engine.pipeline.RequestContext;
+import io.funnel.engine.rerank.BanditStats;
+import io.funnel.engine.rerank.ExplorationFeatures;
+import io.funnel.engine.rerank.LinUcbModel;
+import io.funnel.engine.rerank.ReRankPolicies;
 import io.funnel.engine.retrieval.CoVisitation;
 import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.Popularity;
@@ -110,12 +114,16 @@ public final class ServingStateBuilder {
         final FeatureWriter writer = store.writer();
         final int[] category = new int[items];
         final boolean[] inStock = new boolean[items];
+        final int[] creator = new int[items];
+        final long[] created = new long[items];
         final VectorIndex index = new FlatVectorIndex(dim, Metric.INNER_PRODUCT, items);
         for (int i = 0; i < items; i++) {
             final float[] vector = emb.item(i);
             writer.putItem(data.itemId(i), data.category(i), data.inStock(i), data.createdAtMs(i), vector);
             category[i] = data.category(i);
             inStock[i] = data.inStock(i);
+            creator[i] = data.creator(i);
+            created[i] = data.createdAtMs(i);
             index.add(i, vector);
         }
         for (int u = 0; u < users; u++) {
@@ -146,13 +154,20 @@ public final class ServingStateBuilder {
             seen.put(ids[u], arr, w);
         });
         final int listSize = Math.max(200, config.channels.popular.k);
-        final Popularity popularity = Popularity.build(data, category.clone(), config.popularity.halfLifeHours,
+        final ItemAttributes attributes = new ItemAttributes(category, inStock, creator, created);
+        final Popularity popularity = Popularity.build(data, attributes, config.popularity.halfLifeHours,
                 config.popularity.trendingWindowMinutes, listSize);
         final CoVisitation coVisitation = CoVisitation.build(data, COVISIT_WINDOW, COVISIT_NEIGHBOURS);
         log.accept(String.format("state: %d items, %d users, %d events, %d co-visitation pairs (%.1f s)", items,
                 users, n, coVisitation.pairCount(), seconds(t0)));
+        // Exploration statistics from the log: views are impressions, everything else a success.
+        final BanditStats bandit = new BanditStats(items, 1f, 20f);
+        for (int e = 0; e < n; e++) {
+            bandit.record(data.item(e), data.type(e) != EventType.VIEW.ordinal());
+        }
         return new ServingState(data.name(), store, popularity, coVisitation, index,
-                new ItemAttributes(category, inStock), seen, defaultRanker(), data.categoryCount(), users, n);
+                attributes, seen, defaultRanker(), data.categoryCount(), users, n, bandit,
+                new LinUcbModel(ExplorationFeatures.WIDTH));
     }
 
     /**
@@ -255,7 +270,7 @@ public final class ServingStateBuilder {
     public static Pipeline offlinePipeline(final ServingState state, final FunnelConfig config) {
         final long[] generous = new long[io.funnel.engine.pipeline.StageId.all().length + 1];
         Arrays.fill(generous, 3_600_000_000L);
-        return new Pipeline(state, Channels.create(state, config, false), Channels.reRanker(config),
+        return new Pipeline(state, Channels.create(state, config, false), new ReRankPolicies(config, state),
                 new Budgets(generous), new FunnelMetrics(), config.preRank.keep, config.filters.excludeSeen,
                 config.filters.excludeOutOfStock, null);
     }

@@ -7,7 +7,8 @@ import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.retrieval.Channel;
 import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.SeenItems;
-import io.funnel.engine.rerank.ReRanker;
+import io.funnel.engine.rerank.ReRankPolicies;
+import io.funnel.engine.rerank.ReRankPolicy;
 import io.funnel.features.ItemColumns;
 import io.funnel.features.UserRow;
 import io.funnel.model.Scorer;
@@ -35,7 +36,7 @@ public final class Pipeline {
     private final ServingState state;
     private final Channel[] channels;
     private final String[] channelNames;
-    private final ReRanker reRanker;
+    private final ReRankPolicies policies;
     private final Budgets budgets;
     private final FunnelMetrics metrics;
     private final RankFeatures rankFeatures;
@@ -47,9 +48,9 @@ public final class Pipeline {
 
     /**
      * @param vertx used to offload channels and time them out; may be {@code null} for {@link #executeSync} only
-     * @param reRanker the diversity stage, or {@code null} for plain score order
+     * @param policies the re-rank policies; the request names one or gets the default
      */
-    public Pipeline(final ServingState state, final List<Channel> channels, final ReRanker reRanker,
+    public Pipeline(final ServingState state, final List<Channel> channels, final ReRankPolicies policies,
             final Budgets budgets, final FunnelMetrics metrics, final int preRankKeep, final boolean excludeSeen,
             final boolean stockOnly, final Vertx vertx) {
         if (channels.size() > 30) {
@@ -58,7 +59,7 @@ public final class Pipeline {
         this.state = state;
         this.channels = channels.toArray(new Channel[0]);
         this.channelNames = channels.stream().map(Channel::name).toArray(String[]::new);
-        this.reRanker = reRanker;
+        this.policies = policies;
         this.budgets = budgets;
         this.metrics = metrics;
         this.rankFeatures = new RankFeatures(state.popularity(), List.of(channelNames));
@@ -77,6 +78,11 @@ public final class Pipeline {
     /** Creates a context sized for this pipeline; contexts are reusable across requests. */
     public RequestContext newContext() {
         return new RequestContext(state.store().dimension(), channels.length, state.categoryCount());
+    }
+
+    /** The re-rank policies a request may name. */
+    public ReRankPolicies policies() {
+        return policies;
     }
 
     /** The budgets this pipeline reads on every request. */
@@ -193,20 +199,19 @@ public final class Pipeline {
             hydrateItems(ctx); // rows in pre-ranked order for the model
             rank(ctx);
         }
-        if (System.nanoTime() >= ctx.deadlineNs() || reRanker == null) {
-            if (reRanker != null) {
-                degrade(ctx, StageId.RE_RANK.metricName());
-            }
+        final ReRankPolicy policy = policies.get(ctx.request().policy());
+        if (System.nanoTime() >= ctx.deadlineNs()) {
+            degrade(ctx, StageId.RE_RANK.metricName());
             respondInScoreOrder(ctx);
         } else {
-            reRank(ctx);
+            reRank(ctx, policy);
         }
         response.userId(ctx.request().userId())
                 .coldStart(!ctx.knownUser())
                 .explain(ctx.request().explain())
                 .channelNames(channelNames)
                 .modelVersion(state.ranker().version())
-                .policy(reRanker == null ? "score" : reRanker.name());
+                .policy(policy.name());
         if (ctx.request().explain()) {
             for (final StageId s : StageId.all()) {
                 response.addStageTime(s.metricName(), ctx.stageNanos(s) / 1_000);
@@ -386,15 +391,24 @@ public final class Pipeline {
         endStage(ctx, StageId.RANK, start);
     }
 
-    /** Stage 8: diversity re-ranking into the response. */
-    void reRank(final RequestContext ctx) {
+    /** Stage 8: the request's re-rank policy (diversity, exposure, freshness, exploration) into the response. */
+    void reRank(final RequestContext ctx, final ReRankPolicy policy) {
         final long start = System.nanoTime();
         final CandidateSet set = ctx.candidates();
         final int count = ctx.request().count();
-        final Scratch s = scratch.get().ensure(set.count());
-        final int k = reRanker.select(set, ctx.items(), count, s.picked);
-        for (int i = 0; i < k; i++) {
-            addItem(ctx, s.picked[i]);
+        final Scratch s = scratch.get();
+        final long deadline = start + budgets.stageBudgetNs(StageId.RE_RANK, start, ctx.deadlineNs());
+        policy.apply(set, ctx.items(), ctx.user(), ctx.seen(), ctx.nowMs(), count, state.store()::itemIdAt,
+                deadline, metrics::recordStep, what -> degrade(ctx, what), s.random, s.policyOut);
+        final ReRankPolicy.Output out = s.policyOut;
+        for (int i = 0; i < out.count(); i++) {
+            final int slot = out.slot(i);
+            if (slot >= 0) {
+                addItem(ctx, slot, out.explored(i));
+            } else {
+                // A cold-start item from outside the ranked pool: no channel, no model score.
+                ctx.response().addItem(state.store().itemIdAt(-1 - slot), 0f, 0, 0f, 0f, false);
+            }
         }
         endStage(ctx, StageId.RE_RANK, start);
     }
@@ -408,16 +422,16 @@ public final class Pipeline {
         }
         final int k = TopN.select(s.scores, n, ctx.request().count(), s.picked, s.packed);
         for (int i = 0; i < k; i++) {
-            addItem(ctx, s.picked[i]);
+            addItem(ctx, s.picked[i], false);
         }
     }
 
-    private void addItem(final RequestContext ctx, final int position) {
+    private void addItem(final RequestContext ctx, final int position, final boolean explored) {
         final CandidateSet set = ctx.candidates();
         final int ordinal = set.ordinal(position);
         final float preRank = ctx.preRankScores[position];
         ctx.response().addItem(state.store().itemIdAt(ordinal), set.score(position), set.mask(position), preRank,
-                set.score(position), false);
+                set.score(position), explored);
     }
 
     /** Per-thread scratch of the stages. */
@@ -428,6 +442,9 @@ public final class Pipeline {
         float[] scores = new float[1024];
         long[] packed = new long[1024];
         int[] picked = new int[1024];
+        final ReRankPolicy.Output policyOut = new ReRankPolicy.Output();
+        // Exploration draws; seeded per thread so offline evaluation is reproducible.
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(0x5eed);
 
         Scratch(final int categoryCount, final int dimension) {
             categoryShare = new float[Math.max(1, categoryCount)];

@@ -12,13 +12,33 @@ import io.funnel.ann.OrdinalFilter;
 public final class ItemAttributes {
     private final int[] category;
     private final boolean[] inStock;
+    private final int[] creator;
+    private final long[] createdAtMs;
 
-    public ItemAttributes(final int[] category, final boolean[] inStock) {
-        if (category.length != inStock.length) {
-            throw new IllegalArgumentException("category and inStock differ in length");
+    /**
+     * @param creator creator of each item, {@code -1} when unknown
+     * @param createdAtMs when each item entered the catalog, epoch ms
+     */
+    public ItemAttributes(final int[] category, final boolean[] inStock, final int[] creator,
+            final long[] createdAtMs) {
+        if (category.length != inStock.length || category.length != creator.length
+                || category.length != createdAtMs.length) {
+            throw new IllegalArgumentException("attribute arrays differ in length");
         }
         this.category = category;
         this.inStock = inStock;
+        this.creator = creator;
+        this.createdAtMs = createdAtMs;
+    }
+
+    /** Creator of the item, {@code -1} when unknown. */
+    public int creator(final int ordinal) {
+        return creator[ordinal];
+    }
+
+    /** When the item entered the catalog, epoch ms. */
+    public long createdAtMs(final int ordinal) {
+        return createdAtMs[ordinal];
     }
 
     public int size() {

@@ -6,8 +6,8 @@ import java.util.Arrays;
 /**
  * Exponentially decayed interaction counts per item at two speeds: a slow one (popularity, half-life of days) and a
  * fast one (trending, half-life of the trending window). Trending is the fast rate relative to the slow one, so an
- * item rising now beats one that has always been big. Top lists (global, per category, trending) are rebuilt by the
- * writer every refresh interval and published as an immutable {@link Snapshot}.
+ * item rising now beats one that has always been big. Top lists (global, per category, trending, newest) are
+ * rebuilt by the writer every refresh interval and published as an immutable {@link Snapshot}.
  *
  * <p>Threading: {@link #record} and {@link #refresh} are called by the single event applier; readers call
  * {@link #snapshot()} and the score getters from any thread (the arrays are read racily but a float read is
@@ -15,7 +15,7 @@ import java.util.Arrays;
  */
 public final class Popularity {
     private static final double LN2 = Math.log(2);
-    private final int[] category;
+    private final ItemAttributes attributes;
     private final int categoryCount;
     private final double slowRate; // per millisecond
     private final double fastRate;
@@ -28,33 +28,33 @@ public final class Popularity {
 
     /** The published top lists; immutable. */
     public record Snapshot(int[] global, float[] globalScores, int[][] byCategory, float[][] byCategoryScores,
-            int[] trending, float[] trendingScores, long atMs) {}
+            int[] trending, float[] trendingScores, int[] fresh, long atMs) {}
 
     /**
-     * @param category category of each item ordinal (the array is kept, not copied: the writer owns it)
+     * @param attributes category, stock and age of each item ordinal
      * @param halfLifeHours half-life of the popularity counts
      * @param trendingWindowMinutes half-life of the trending counts
      * @param listSize length of each published top list
      * @param originMs time origin of the decay, epoch ms (any time near the data)
      */
-    public Popularity(final int[] category, final int categoryCount, final double halfLifeHours,
+    public Popularity(final ItemAttributes attributes, final int categoryCount, final double halfLifeHours,
             final int trendingWindowMinutes, final int listSize, final long originMs) {
-        this.category = category;
+        this.attributes = attributes;
         this.categoryCount = categoryCount;
         this.slowRate = LN2 / (halfLifeHours * 3_600_000.0);
         this.fastRate = LN2 / (trendingWindowMinutes * 60_000.0);
         this.listSize = listSize;
         this.originMs = originMs;
-        this.slow = new double[category.length];
-        this.fast = new double[category.length];
+        this.slow = new double[attributes.size()];
+        this.fast = new double[attributes.size()];
         this.lastEventMs = originMs;
     }
 
     /** Builds counters from a whole log and publishes the first snapshot. */
-    public static Popularity build(final Dataset data, final int[] category, final double halfLifeHours,
+    public static Popularity build(final Dataset data, final ItemAttributes attributes, final double halfLifeHours,
             final int trendingWindowMinutes, final int listSize) {
         final long origin = data.size() > 0 ? data.tsMs(data.size() - 1) : System.currentTimeMillis();
-        final Popularity p = new Popularity(category, data.categoryCount(), halfLifeHours, trendingWindowMinutes,
+        final Popularity p = new Popularity(attributes, data.categoryCount(), halfLifeHours, trendingWindowMinutes,
                 listSize, origin);
         for (int e = 0; e < data.size(); e++) {
             p.record(data.item(e), io.funnel.codecs.EventType.ofCode(data.type(e)).weight(), data.tsMs(e));
@@ -108,18 +108,23 @@ public final class Popularity {
         final int n = slow.length;
         final TopList global = new TopList(listSize);
         final TopList trend = new TopList(listSize);
+        final TopList fresh = new TopList(listSize);
         final TopList[] perCategory = new TopList[categoryCount];
         for (int c = 0; c < categoryCount; c++) {
             perCategory[c] = new TopList(listSize);
         }
         final double slowDecay = Math.exp(-slowRate * (nowMs - originMs));
         for (int i = 0; i < n; i++) {
+            if (attributes.inStock(i)) {
+                // Newest first; the score is "minus age in days" so the list sorts by recency.
+                fresh.offer(i, (float) (-(nowMs - attributes.createdAtMs(i)) / 86_400_000.0));
+            }
             final float pop = (float) (slow[i] * slowDecay);
             if (pop <= 0) {
                 continue;
             }
             global.offer(i, pop);
-            final int c = category[i];
+            final int c = attributes.category(i);
             if (c >= 0 && c < categoryCount) {
                 perCategory[c].offer(i, pop);
             }
@@ -132,7 +137,7 @@ public final class Popularity {
             catScores[c] = perCategory[c].scores();
         }
         snapshot = new Snapshot(global.ordinals(), global.scores(), cats, catScores, trend.ordinals(),
-                trend.scores(), nowMs);
+                trend.scores(), fresh.ordinals(), nowMs);
     }
 
     /** The latest published top lists. */

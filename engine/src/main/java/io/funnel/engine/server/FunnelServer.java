@@ -7,6 +7,7 @@ import io.funnel.engine.offline.Channels;
 import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.pipeline.Budgets;
 import io.funnel.engine.pipeline.Pipeline;
+import io.funnel.engine.rerank.ReRankPolicies;
 import io.funnel.engine.retrieval.Channel;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -107,7 +108,7 @@ public final class FunnelServer {
             metrics.modelVersion(() -> state.ranker().version());
             final Budgets budgets = new Budgets(config.budgetsMicros("config"));
             final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
-            final Pipeline pipeline = new Pipeline(state, chosen, Channels.reRanker(config), budgets, metrics,
+            final Pipeline pipeline = new Pipeline(state, chosen, new ReRankPolicies(config, state), budgets, metrics,
                     config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx);
             final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis);
             final int loops = config.server.eventLoops > 0

@@ -109,6 +109,11 @@ final class HttpApiVerticle extends VerticleBase {
         final RequestContext ctx = acquire();
         try {
             JsonCodec.decodeRecommend(body(rc), ctx.request());
+            final String policy = ctx.request().policy();
+            if (policy != null && pipeline.policies().get(policy) == null) {
+                throw new BadInputException("policy", "policy '" + policy + "' is not configured; known policies are "
+                        + pipeline.policies().names());
+            }
         } catch (final BadInputException e) {
             inFlight.decrementAndGet();
             release(ctx);
@@ -181,6 +186,7 @@ final class HttpApiVerticle extends VerticleBase {
         body.put("budgetsMicros", budgets());
         body.put("degraded", stats.degraded());
         body.put("channels", stats.channels());
+        body.put("reRankSteps", stats.reRankSteps());
         body.put("channelCandidates", stats.channelCandidates());
         body.put("errors", stats.errors());
         body.put("eventQueueDepth", applier.queueDepth());

@@ -59,7 +59,11 @@ class FunnelConfigTest {
         assertTrue(fails("budgets:\n  total: 100ms\n  rank: 200ms\n").getMessage()
                 .contains("budgets.rank: must not exceed budgets.total"));
         assertTrue(fails("budgets:\n  ranking: 2ms\n").getMessage().contains("budgets.ranking: unknown stage"));
-        assertTrue(fails("reRank:\n  lambda: 2\n").getMessage().contains("reRank.lambda: must be in [0, 1]"));
+        assertTrue(fails("reRank:\n  policies:\n    x: {lambda: 2}\n  defaultPolicy: x\n").getMessage()
+                .contains("reRank.policies.x.lambda: must be in [0, 1]"));
+        assertTrue(fails("reRank:\n  defaultPolicy: nope\n").getMessage().contains("reRank.defaultPolicy"));
+        assertTrue(fails("reRank:\n  policies:\n    x: {selector: magic}\n  defaultPolicy: x\n").getMessage()
+                .contains("reRank.policies.x.selector: must be greedy, mmr or dpp"));
         assertTrue(fails("data:\n  format: parquet\n").getMessage().contains("data.format"));
         assertTrue(fails("server:\n  port: [1]\n").getMessage().contains("server.port"));
     }

@@ -9,10 +9,27 @@ import org.junit.jupiter.api.Test;
 class PopularityTest {
     private static final long HOUR = 3_600_000L;
 
+    /** Items of the given categories, all in stock, created at time 0, no creator. */
+    static ItemAttributes attributes(final int... category) {
+        final boolean[] stock = new boolean[category.length];
+        java.util.Arrays.fill(stock, true);
+        final int[] creator = new int[category.length];
+        java.util.Arrays.fill(creator, -1);
+        return new ItemAttributes(category, stock, creator, new long[category.length]);
+    }
+
+    @Test
+    void freshListIsNewestFirstAndInStockOnly() {
+        final ItemAttributes a = new ItemAttributes(new int[] {0, 0, 0}, new boolean[] {true, false, true},
+                new int[] {-1, -1, -1}, new long[] {5 * HOUR, 9 * HOUR, 7 * HOUR});
+        final Popularity p = new Popularity(a, 1, 24, 60, 3, 0);
+        p.refresh(10 * HOUR);
+        assertArrayEquals(new int[] {2, 0}, p.snapshot().fresh());
+    }
+
     @Test
     void topListsFollowDecayedCounts() {
-        final int[] category = {0, 0, 1, 1};
-        final Popularity p = new Popularity(category, 2, 24, 60, 3, 0);
+        final Popularity p = new Popularity(attributes(0, 0, 1, 1), 2, 24, 60, 3, 0);
         final long t0 = 100 * HOUR;
         // Item 0: 10 events two days ago. Item 1: 6 events now. Item 2: 1 event now.
         for (int i = 0; i < 10; i++) {
@@ -34,7 +51,7 @@ class PopularityTest {
 
     @Test
     void trendingRisesWithABurst() {
-        final Popularity p = new Popularity(new int[] {0, 0}, 1, 168, 60, 2, 0);
+        final Popularity p = new Popularity(attributes(0, 0), 1, 168, 60, 2, 0);
         final long t0 = 1_000 * HOUR;
         for (int h = 0; h < 100; h++) {
             p.record(0, 1f, t0 - h * HOUR); // steady: one an hour
@@ -47,7 +64,7 @@ class PopularityTest {
 
     @Test
     void longUptimeDoesNotOverflow() {
-        final Popularity p = new Popularity(new int[] {0}, 1, 168, 60, 1, 0);
+        final Popularity p = new Popularity(attributes(0), 1, 168, 60, 1, 0);
         for (long day = 0; day < 400; day++) {
             p.record(0, 1f, day * 24 * HOUR);
         }

@@ -86,6 +86,12 @@ class FunnelServerIT {
         config.server.maxBodyBytes = 64 * 1024;
         config.popularity.refreshMillis = 50;
         config.model.bprEpochs = 6;
+        // Generous budgets: on a busy 2-core CI machine a cold JVM must not degrade answers these tests inspect.
+        // The budget tests below set tight budgets of their own.
+        config.budgets.put("total", "3s");
+        config.budgets.put("retrieve", "2s");
+        config.budgets.put("rank", "300ms");
+        config.budgets.put("reRank", "300ms");
         return config.validate("test");
     }
 
@@ -269,6 +275,8 @@ class FunnelServerIT {
                 "events[0].itemId", "not in the catalog");
         assertError(post("/v1/events", "{\"events\": [{\"itemId\": 5, \"type\": \"click\"}]}"), 400,
                 "events[0].userId", "required");
+        assertError(post("/v1/recommend", "{\"userId\": 1, \"policy\": \"shiny\"}"), 400, "policy",
+                "known policies are");
         assertEquals(404, call(server, HttpMethod.GET, "/v2/nothing", null).status());
         // Still serving.
         assertEquals(200, post("/v1/recommend", "{\"userId\": 1}").status());
@@ -282,6 +290,25 @@ class FunnelServerIT {
         if (field != null) {
             assertEquals(field, reply.body().get("field").asText(), reply.text());
         }
+    }
+
+    @Test
+    void aRequestPicksItsPolicyAndExplorationIsAttributed() throws Exception {
+        final long user = activeUser();
+        final Reply explore = post("/v1/recommend", "{\"userId\": " + user + ", \"count\": 10, \"policy\": \"explore\"}");
+        assertEquals(200, explore.status(), explore.text());
+        assertEquals("explore", explore.body().get("policy").asText());
+        int explored = 0;
+        for (final JsonNode item : explore.body().get("items")) {
+            if (item.path("exploration").asBoolean(false)) {
+                explored++;
+            }
+        }
+        assertEquals(1, explored, "one exploration slot, flagged in the attribution: " + explore.text());
+        final Reply relevance = post("/v1/recommend", "{\"userId\": " + user + ", \"policy\": \"relevance\"}");
+        assertEquals("relevance", relevance.body().get("policy").asText());
+        final Reply stats = call(server, HttpMethod.GET, "/v1/stats", null);
+        assertTrue(stats.body().get("reRankSteps").has("exploration"), stats.text());
     }
 
     @Test

@@ -1,17 +1,18 @@
 package io.funnel.engine.rerank;
 
 import io.funnel.engine.pipeline.CandidateSet;
+import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.features.ItemColumns;
 
 /**
- * Maximal marginal relevance: greedily picks the candidate with the best
- * {@code lambda * relevance - (1 - lambda) * max similarity to the items already picked}, where similarity is the
+ * Maximal marginal relevance: each slot takes the candidate with the best
+ * {@code lambda * relevance - (1 - lambda) * max similarity to the items already placed}, where similarity is the
  * cosine of the item embeddings plus a penalty when two items share a category. Relevance is min-max normalised,
  * so {@code lambda} means the same whatever the ranker's scale. Cost: O(count × candidates × dimension).
  *
  * <p>Threading: safe for concurrent use; scratch is per thread.
  */
-public final class MmrReRanker implements ReRanker {
+public final class MmrSelector implements Selector {
     private final float lambda;
     private final float categoryPenalty;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
@@ -20,7 +21,7 @@ public final class MmrReRanker implements ReRanker {
      * @param lambda 1 is pure relevance order, 0 pure diversity
      * @param categoryPenalty similarity added for a shared category, in [0, 1]
      */
-    public MmrReRanker(final double lambda, final double categoryPenalty) {
+    public MmrSelector(final double lambda, final double categoryPenalty) {
         this.lambda = (float) lambda;
         this.categoryPenalty = (float) categoryPenalty;
     }
@@ -31,12 +32,9 @@ public final class MmrReRanker implements ReRanker {
     }
 
     @Override
-    public int select(final CandidateSet set, final ItemColumns items, final int count, final int[] out) {
+    public int select(final CandidateSet set, final float[] relevance, final ItemColumns items,
+            final ItemAttributes attributes, final int count, final SlotConstraints constraints, final int[] out) {
         final int n = set.count();
-        final int k = Math.min(count, n);
-        if (k == 0) {
-            return 0;
-        }
         final Scratch s = scratch.get().ensure(n);
         final int dim = items.dimension();
         final float[] emb = items.embeddings();
@@ -44,47 +42,48 @@ public final class MmrReRanker implements ReRanker {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-            min = Math.min(min, set.score(i));
-            max = Math.max(max, set.score(i));
-            float norm = 0f;
-            for (int d = 0; d < dim; d++) {
-                final float x = emb[i * dim + d];
-                norm += x * x;
+            final boolean blocked = relevance[i] == Float.NEGATIVE_INFINITY;
+            if (!blocked) {
+                min = Math.min(min, relevance[i]);
+                max = Math.max(max, relevance[i]);
             }
-            s.invNorm[i] = norm > 0 ? (float) (1.0 / Math.sqrt(norm)) : 0f;
+            s.invNorm[i] = Vectors.inverseNorm(emb, i * dim, dim);
             s.maxSim[i] = Float.NEGATIVE_INFINITY;
-            s.taken[i] = false;
+            s.taken[i] = blocked;
         }
         final float range = max > min ? max - min : 1f;
-        for (int picked = 0; picked < k; picked++) {
+        constraints.reset();
+        int placed = 0;
+        while (placed < count) {
             int best = -1;
             float bestValue = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < n; i++) {
                 if (s.taken[i]) {
                     continue;
                 }
-                final float relevance = (set.score(i) - min) / range;
-                final float penalty = picked == 0 ? 0f : s.maxSim[i];
-                final float value = lambda * relevance - (1f - lambda) * penalty;
+                final float penalty = placed == 0 ? 0f : s.maxSim[i];
+                final float value = lambda * (relevance[i] - min) / range - (1f - lambda) * penalty;
                 if (value > bestValue) {
-                    bestValue = value;
-                    best = i;
+                    final int ordinal = set.ordinal(i);
+                    if (constraints.allows(attributes.category(ordinal), attributes.creator(ordinal))) {
+                        bestValue = value;
+                        best = i;
+                    }
                 }
             }
-            out[picked] = best;
+            if (best < 0) {
+                break;
+            }
+            out[placed++] = best;
             s.taken[best] = true;
-            // Update every remaining candidate's similarity to the picked set with the new pick.
-            final int bo = best * dim;
+            final int bestOrdinal = set.ordinal(best);
+            constraints.place(attributes.category(bestOrdinal), attributes.creator(bestOrdinal));
+            // Update every remaining candidate's similarity to the placed set with the new pick.
             for (int i = 0; i < n; i++) {
                 if (s.taken[i]) {
                     continue;
                 }
-                float dot = 0f;
-                final int io = i * dim;
-                for (int d = 0; d < dim; d++) {
-                    dot += emb[io + d] * emb[bo + d];
-                }
-                float sim = dot * s.invNorm[i] * s.invNorm[best];
+                float sim = Vectors.dot(emb, i * dim, emb, best * dim, dim) * s.invNorm[i] * s.invNorm[best];
                 if (category[i] == category[best]) {
                     sim += categoryPenalty;
                 }
@@ -93,7 +92,7 @@ public final class MmrReRanker implements ReRanker {
                 }
             }
         }
-        return k;
+        return placed;
     }
 
     private static final class Scratch {
