@@ -55,6 +55,7 @@ public final class FunnelCli implements Callable<Integer> {
             }
         }
         final CommandLine bench = new CommandLine(new BenchCommand());
+        bench.addSubcommand("rerank", new RerankBenchCommand());
         for (final String[] b : BENCHMARKS) {
             final Object command = instantiate(b[1]);
             if (command != null) {
