@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  */
 public final class FunnelConfig {
     public Server server = new Server();
+    public Admin admin = new Admin();
     public Data data = new Data();
     public Model model = new Model();
     /** Per-stage budgets, durations such as {@code 5ms}, {@code 800us} or plain microseconds. */
@@ -45,6 +46,18 @@ public final class FunnelConfig {
         public int maxBodyBytes = 1 << 20;
         /** Prefer Linux epoll over NIO when Netty's native transport is on the class path. */
         public boolean nativeTransport = true;
+    }
+
+    /**
+     * The admin listener (budgets, config, drain, model reload, live dashboard). It is off unless at least one
+     * token is configured here or in the environment variable {@code FUNNEL_ADMIN_TOKEN} (named {@code env}).
+     */
+    public static final class Admin {
+        public String host = "127.0.0.1";
+        /** 0 picks a free port. */
+        public int port = 8081;
+        /** Token name (who, in the audit log) → bearer token. */
+        public Map<String, String> tokens = new LinkedHashMap<>();
     }
 
     /** Where the catalog and interaction log come from. */
@@ -281,6 +294,12 @@ public final class FunnelConfig {
         range(source, "server.eventLoops", server.eventLoops, 0, 1024);
         range(source, "server.maxInFlight", server.maxInFlight, 1, 1_000_000);
         range(source, "server.maxBodyBytes", server.maxBodyBytes, 1024, 256 << 20);
+        range(source, "admin.port", admin.port, 0, 65535);
+        admin.tokens.forEach((name, token) -> {
+            if (token == null || token.length() < 16) {
+                throw new ConfigException(source, "admin.tokens." + name, "a token must be at least 16 characters");
+            }
+        });
         try {
             io.funnel.engine.data.DatasetFormat.parse(data.format);
         } catch (final IllegalArgumentException e) {

@@ -34,6 +34,8 @@ import org.HdrHistogram.Recorder;
  */
 public final class FunnelMetrics implements MultiCollector {
     private static final long HIGHEST_MICROS = 60_000_000L;
+    /** Bins of the prediction histogram used for drift. */
+    public static final int SCORE_BINS = 20;
     private static final double[] BUCKETS_SECONDS = {
         0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
         Double.POSITIVE_INFINITY
@@ -51,6 +53,11 @@ public final class FunnelMetrics implements MultiCollector {
     private final LongAdder rejected = new LongAdder();
     private final LongAdder events = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Ranker predictions in {@link #SCORE_BINS} equal bins over [0, 1], since start. */
+    private final java.util.concurrent.atomic.AtomicLongArray scores =
+            new java.util.concurrent.atomic.AtomicLongArray(SCORE_BINS);
+    private volatile double[] scoreReference;
+    private final java.util.function.IntSupplier[] queueDepths = new java.util.function.IntSupplier[1];
     private volatile Supplier<String> modelVersion = () -> "";
 
     public FunnelMetrics() {
@@ -83,6 +90,57 @@ public final class FunnelMetrics implements MultiCollector {
     public void recordRequest(final long nanos) {
         requests.increment();
         total.record(nanos);
+    }
+
+    /** Records ranker predictions (probabilities) for the drift histogram. */
+    public void recordScores(final float[] predictions, final int count, final int stride) {
+        for (int i = 0; i < count; i++) {
+            final float p = predictions[i * stride];
+            scores.incrementAndGet(Math.min(SCORE_BINS - 1, Math.max(0, (int) (p * SCORE_BINS))));
+        }
+    }
+
+    /** The training-time distribution of predictions ({@link #SCORE_BINS} shares), or {@code null} if unknown. */
+    public void scoreReference(final double[] shares) {
+        scoreReference = shares == null ? null : shares.clone();
+    }
+
+    /** Where the event-queue depth is read from, for export. */
+    public void eventQueueDepth(final java.util.function.IntSupplier supplier) {
+        queueDepths[0] = supplier;
+    }
+
+    /** Current prediction histogram, counts per bin. */
+    public long[] scoreHistogram() {
+        final long[] out = new long[SCORE_BINS];
+        for (int i = 0; i < SCORE_BINS; i++) {
+            out[i] = scores.get(i);
+        }
+        return out;
+    }
+
+    /**
+     * Population stability index of the served predictions against the training-time reference:
+     * sum over bins of (served - reference) * ln(served / reference), shares smoothed by 1e-4. Below 0.1 is
+     * usually read as stable, above 0.25 as a shift worth a look. {@code NaN} without a reference or data.
+     */
+    public double predictionPsi() {
+        final double[] reference = scoreReference;
+        final long[] served = scoreHistogram();
+        long total = 0;
+        for (final long c : served) {
+            total += c;
+        }
+        if (reference == null || total == 0) {
+            return Double.NaN;
+        }
+        double psi = 0;
+        for (int i = 0; i < SCORE_BINS; i++) {
+            final double p = Math.max(1e-4, (double) served[i] / total);
+            final double q = Math.max(1e-4, reference[i]);
+            psi += (p - q) * Math.log(p / q);
+        }
+        return psi;
     }
 
     /** Counts a degradation of {@code stage} (a stage name, or {@code retrieve.<channel>}). */
@@ -123,7 +181,8 @@ public final class FunnelMetrics implements MultiCollector {
     public record Stats(LatencySummary request, Map<String, LatencySummary> stages, Map<String, Long> budgetMisses,
             Map<String, LatencySummary> channels, Map<String, LatencySummary> reRankSteps,
             Map<String, Long> channelCandidates, Map<String, Long> degraded,
-            Map<String, Long> errors, long requests, long rejected, long events, int inFlight, String modelVersion) {}
+            Map<String, Long> errors, long requests, long rejected, long events, int inFlight, String modelVersion,
+            int eventQueueDepth) {}
 
     /** Folds in the latest intervals and returns cumulative figures since start. */
     public synchronized Stats stats() {
@@ -139,7 +198,23 @@ public final class FunnelMetrics implements MultiCollector {
         steps.forEach((name, latency) -> stepStats.put(name, latency.summary()));
         return new Stats(total.summary(), stageStats, misses, channelStats, stepStats, sums(channelCandidates),
                 sums(degraded),
-                sums(errors), requests.sum(), rejected.sum(), events.sum(), inFlight.get(), modelVersion.get());
+                sums(errors), requests.sum(), rejected.sum(), events.sum(), inFlight.get(), modelVersion.get(),
+                queueDepths[0] == null ? 0 : queueDepths[0].getAsInt());
+    }
+
+    /** One second (or whatever the interval since the previous call) of latency, per stage and in total. */
+    public record Window(LatencySummary request, Map<String, LatencySummary> stages,
+            Map<String, LatencySummary> channels) {}
+
+    /** Latency since the previous call, for the live dashboard; the cumulative figures are unaffected. */
+    public synchronized Window takeWindow() {
+        final Map<String, LatencySummary> stageWindows = new LinkedHashMap<>();
+        for (final StageId s : StageId.all()) {
+            stageWindows.put(s.metricName(), stages[s.ordinal()].takeWindow());
+        }
+        final Map<String, LatencySummary> channelWindows = new LinkedHashMap<>();
+        channels.forEach((name, latency) -> channelWindows.put(name, latency.takeWindow()));
+        return new Window(total.takeWindow(), stageWindows, channelWindows);
     }
 
     private static Map<String, Long> sums(final Map<String, LongAdder> adders) {
@@ -203,6 +278,21 @@ public final class FunnelMetrics implements MultiCollector {
                 .help("Requests currently in flight")
                 .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(inFlight.get()).build())
                 .build());
+        final double psi = predictionPsi();
+        if (!Double.isNaN(psi)) {
+            out.add(GaugeSnapshot.builder()
+                    .name("funnel_prediction_psi")
+                    .help("Population stability index of served ranker predictions against the training reference")
+                    .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(psi).build())
+                    .build());
+        }
+        if (queueDepths[0] != null) {
+            out.add(GaugeSnapshot.builder()
+                    .name("funnel_event_queue_depth")
+                    .help("Event batches waiting to be applied")
+                    .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(queueDepths[0].getAsInt()).build())
+                    .build());
+        }
         out.add(InfoSnapshot.builder()
                 .name("funnel_model")
                 .help("The ranking model in use")
@@ -236,6 +326,8 @@ public final class FunnelMetrics implements MultiCollector {
     private static final class Latency {
         private final Recorder recorder = new Recorder(HIGHEST_MICROS, 3);
         private final Histogram cumulative = new Histogram(HIGHEST_MICROS, 3);
+        /** Everything folded since the last {@link #takeWindow()}: the dashboard's per-second view. */
+        private final Histogram window = new Histogram(HIGHEST_MICROS, 3);
         private Histogram interval;
 
         void record(final long nanos) {
@@ -246,11 +338,23 @@ public final class FunnelMetrics implements MultiCollector {
         Histogram fold() {
             interval = recorder.getIntervalHistogram(interval);
             cumulative.add(interval);
+            window.add(interval);
             return cumulative;
         }
 
+        /** Folds, then returns and resets the window; caller holds the metrics lock. */
+        LatencySummary takeWindow() {
+            fold();
+            final LatencySummary s = summarise(window);
+            window.reset();
+            return s;
+        }
+
         LatencySummary summary() {
-            final Histogram h = fold();
+            return summarise(fold());
+        }
+
+        static LatencySummary summarise(final Histogram h) {
             if (h.getTotalCount() == 0) {
                 return new LatencySummary(0, 0, 0, 0, 0, 0, 0);
             }

@@ -32,6 +32,7 @@ public final class ServingState {
     private final BanditStats bandit;
     private final LinUcbModel linUcb;
     private volatile Scorer ranker;
+    private volatile double[] scoreReference;
 
     public ServingState(final String source, final FeatureStore store, final Popularity popularity,
             final CoVisitation coVisitation, final VectorIndex index, final ItemAttributes attributes,
@@ -94,6 +95,20 @@ public final class ServingState {
     /** The ranking model currently serving. */
     public Scorer ranker() {
         return ranker;
+    }
+
+    /**
+     * The distribution of the ranker's predictions over the candidates it was trained on, as shares of
+     * {@code FunnelMetrics.SCORE_BINS} equal bins of [0, 1]; {@code null} when the ranker was not trained here.
+     */
+    public double[] scoreReference() {
+        return scoreReference;
+    }
+
+    /** Sets the ranker together with its training-time prediction distribution. */
+    public void ranker(final Scorer next, final double[] reference) {
+        ranker = next;
+        scoreReference = reference == null ? null : reference.clone();
     }
 
     /** Swaps the ranking model; requests already ranking keep the old one. */

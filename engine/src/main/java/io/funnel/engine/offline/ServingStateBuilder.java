@@ -62,7 +62,7 @@ public final class ServingStateBuilder {
     public ServingState build(final Dataset data) {
         final ServingState state = buildWithoutRanker(data);
         if (config.model.trainRanker && data.size() >= 1000) {
-            state.ranker(trainRanker(data));
+            trainRanker(data, state);
         }
         return state;
     }
@@ -174,7 +174,7 @@ public final class ServingStateBuilder {
      * Fits the ranker: builds a state from the first 90% of the log, runs the funnel up to pre-rank for users active
      * in the last 10%, and labels each candidate by whether the user went on to interact with it.
      */
-    private Scorer trainRanker(final Dataset data) {
+    private void trainRanker(final Dataset data, final ServingState state) {
         final long t0 = System.nanoTime();
         final int cut = (int) (data.size() * 0.9);
         final ServingState early = buildWithoutRanker(data.slice(0, cut));
@@ -210,6 +210,10 @@ public final class ServingStateBuilder {
         float[] y = new float[64];
         int rows = 0;
         int positives = 0;
+        // Every candidate's features (not only the sampled ones), to record the served distribution of predictions.
+        final int referenceRows = 200_000;
+        final float[] all = new float[referenceRows * width];
+        int allRows = 0;
         final RequestContext ctx = pipeline.newContext();
         final long nowMs = data.tsMs(cut - 1);
         for (int s = 0; s < maxUsers; s++) {
@@ -219,6 +223,9 @@ public final class ServingStateBuilder {
             ctx.request().clear().userId(userId).count(10);
             final int n = pipeline.candidatesForTraining(ctx);
             final float[] features = Pipeline.features(ctx);
+            final int copy = Math.min(n, referenceRows - allRows);
+            System.arraycopy(features, 0, all, allRows * width, copy * width);
+            allRows += copy;
             final IntHashSet truth = future.get(slot);
             int candidatesNegative = 0;
             for (int i = 0; i < n; i++) {
@@ -248,7 +255,7 @@ public final class ServingStateBuilder {
         if (positives < 20 || rows - positives < 20) {
             log.accept("ranker: too few examples (" + positives + " positives of " + rows
                     + "), keeping the built-in weights");
-            return defaultRanker();
+            return;
         }
         final String version = "logistic-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
                 .withZone(ZoneOffset.UTC).format(Instant.now());
@@ -263,7 +270,16 @@ public final class ServingStateBuilder {
         }
         log.accept(String.format("ranker: %s fitted on %d rows (%d positives) from %d users (%.1f s): %s", version,
                 rows, positives, maxUsers, seconds(t0), weights));
-        return scorer;
+        final float[] predictions = new float[Math.max(1, allRows)];
+        scorer.score(all, allRows, predictions);
+        final double[] reference = new double[FunnelMetrics.SCORE_BINS];
+        for (int i = 0; i < allRows; i++) {
+            reference[Math.min(FunnelMetrics.SCORE_BINS - 1, (int) (predictions[i] * FunnelMetrics.SCORE_BINS))]++;
+        }
+        for (int b = 0; b < reference.length; b++) {
+            reference[b] /= Math.max(1, allRows);
+        }
+        state.ranker(scorer, reference);
     }
 
     /** A pipeline for offline use: every channel inline, no time budget enforced, no Vert.x. */

@@ -119,7 +119,9 @@ public final class Pipeline {
                 runChannel(channel, ctx, out);
                 return index;
             }, false).timeout(Math.max(1, budgetNs), TimeUnit.NANOSECONDS);
-            pending.add(f.onSuccess(i -> done[i] = true));
+            // Vert.x timers tick in milliseconds: a channel that answers after its (possibly sub-millisecond)
+            // budget is late all the same, and its result is dropped.
+            pending.add(f.onSuccess(i -> done[i] = System.nanoTime() - retrieveStart <= budgetNs));
         }
         if (pending.isEmpty()) {
             return Future.succeededFuture(afterRetrieve(ctx, done, retrieveStart));
@@ -384,6 +386,7 @@ public final class Pipeline {
                 ctx.rankOut = new float[n * heads * 2];
             }
             ranker.score(ctx.features, n, ctx.rankOut);
+            metrics.recordScores(ctx.rankOut, n, heads);
             for (int i = 0; i < n; i++) {
                 set.score(i, ctx.rankOut[i * heads]);
             }

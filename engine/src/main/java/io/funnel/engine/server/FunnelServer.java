@@ -1,5 +1,6 @@
 package io.funnel.engine.server;
 
+import io.funnel.engine.admin.AdminVerticle;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.ingest.EventApplier;
 import io.funnel.engine.metrics.FunnelMetrics;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Threading: {@link #close()} may be called from any thread; the rest is read-only after start.
  */
 public final class FunnelServer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FunnelServer.class);
     private final Vertx vertx;
     private final Pipeline pipeline;
     private final EventApplier applier;
@@ -37,9 +39,14 @@ public final class FunnelServer {
     private final int port;
     private final List<String> deployments;
     private final AtomicBoolean ready;
+    private final AdminVerticle.AdminHooks hooks;
+    private final int adminPort;
 
     private FunnelServer(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
-            final FunnelMetrics metrics, final int port, final List<String> deployments, final AtomicBoolean ready) {
+            final FunnelMetrics metrics, final int port, final List<String> deployments, final AtomicBoolean ready,
+            final AdminVerticle.AdminHooks hooks, final int adminPort) {
+        this.hooks = hooks;
+        this.adminPort = adminPort;
         this.vertx = vertx;
         this.pipeline = pipeline;
         this.applier = applier;
@@ -67,6 +74,16 @@ public final class FunnelServer {
         return metrics;
     }
 
+    /** The admin listener's port, or -1 when the admin API is off (no token configured). */
+    public int adminPort() {
+        return adminPort;
+    }
+
+    /** Stops admitting requests (they get 503) and reports not ready; in-flight requests finish. */
+    public int drain() {
+        return hooks.drain();
+    }
+
     /** Whether {@code /health/ready} reports up. */
     public boolean ready() {
         return ready.get();
@@ -90,6 +107,7 @@ public final class FunnelServer {
         private final FunnelConfig config;
         private final ServingState state;
         private List<Channel> channels;
+        private java.util.function.Supplier<Future<String>> modelReload;
 
         private Builder(final FunnelConfig config, final ServingState state) {
             this.config = config;
@@ -102,20 +120,48 @@ public final class FunnelServer {
             return this;
         }
 
+        /** What {@code POST /admin/models/reload} calls; without it that route answers 501. */
+        public Builder modelReload(final java.util.function.Supplier<Future<String>> reload) {
+            modelReload = reload;
+            return this;
+        }
+
         /** Builds the pipeline and binds the listeners: the first on the configured port, the others beside it. */
         public Future<FunnelServer> start(final Vertx vertx) {
             final FunnelMetrics metrics = new FunnelMetrics();
             metrics.modelVersion(() -> state.ranker().version());
+            metrics.scoreReference(state.scoreReference());
             final Budgets budgets = new Budgets(config.budgetsMicros("config"));
             final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
             final Pipeline pipeline = new Pipeline(state, chosen, new ReRankPolicies(config, state), budgets, metrics,
                     config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx);
             final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis);
+            metrics.eventQueueDepth(applier::queueDepth);
             final int loops = config.server.eventLoops > 0
                     ? config.server.eventLoops
                     : Runtime.getRuntime().availableProcessors();
             final AtomicBoolean ready = new AtomicBoolean();
             final List<String> ids = new ArrayList<>();
+            final AtomicBoolean draining = new AtomicBoolean();
+            final AdminVerticle.AdminHooks hooks = new AdminVerticle.AdminHooks() {
+                @Override
+                public int drain() {
+                    draining.set(true);
+                    ready.set(false);
+                    return metrics.inFlight().get();
+                }
+
+                @Override
+                public boolean draining() {
+                    return draining.get();
+                }
+
+                @Override
+                public java.util.function.Supplier<Future<String>> modelReload() {
+                    return modelReload;
+                }
+            };
+            final AdminVerticle admin = new AdminVerticle(config, budgets, metrics, hooks);
             // All listeners share one port, which Vert.x binds once; port 0 means "pick a free one" first.
             final int port;
             try {
@@ -124,11 +170,25 @@ public final class FunnelServer {
                 applier.close();
                 return Future.failedFuture(e);
             }
-            return deploy(vertx, pipeline, applier, metrics, port, loops, ready)
+            final Future<String> adminDeployed;
+            if (admin.enabled()) {
+                adminDeployed = vertx.deployVerticle(admin);
+            } else {
+                LOG.info("admin API off: no token configured (set admin.tokens in the config or FUNNEL_ADMIN_TOKEN)");
+                adminDeployed = Future.succeededFuture();
+            }
+            return adminDeployed
+                    .compose(adminId -> {
+                        if (adminId != null) {
+                            ids.add(adminId);
+                        }
+                        return deploy(vertx, pipeline, applier, metrics, port, loops, ready, draining);
+                    })
                     .map(id -> {
                         ids.add(id);
                         ready.set(true);
-                        return new FunnelServer(vertx, pipeline, applier, metrics, port, ids, ready);
+                        return new FunnelServer(vertx, pipeline, applier, metrics, port, ids, ready, hooks,
+                                admin.enabled() ? admin.port() : -1);
                     })
                     .onFailure(e -> applier.close());
         }
@@ -143,7 +203,7 @@ public final class FunnelServer {
 
         private Future<String> deploy(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
                 final FunnelMetrics metrics, final int port, final int instances,
-                final AtomicBoolean ready) {
+                final AtomicBoolean ready, final AtomicBoolean draining) {
             final HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.server.host)
                     .setPort(port)
@@ -152,7 +212,7 @@ public final class FunnelServer {
                     .setCompressionSupported(false);
             return vertx.deployVerticle(
                     () -> new HttpApiVerticle(pipeline, applier, metrics, options, config.server.maxInFlight,
-                            config.server.maxBodyBytes, ready::get),
+                            config.server.maxBodyBytes, ready::get, draining::get),
                     new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
         }
     }

@@ -50,12 +50,14 @@ final class HttpApiVerticle extends VerticleBase {
     private final int maxInFlight;
     private final int maxBodyBytes;
     private final BooleanSupplier ready;
+    private final BooleanSupplier draining;
     private final ArrayDeque<RequestContext> pool = new ArrayDeque<>();
     private HttpServer server;
 
     HttpApiVerticle(final Pipeline pipeline, final EventApplier applier, final FunnelMetrics metrics,
             final HttpServerOptions options, final int maxInFlight, final int maxBodyBytes,
-            final BooleanSupplier ready) {
+            final BooleanSupplier ready, final BooleanSupplier draining) {
+        this.draining = draining;
         this.pipeline = pipeline;
         this.applier = applier;
         this.metrics = metrics;
@@ -68,6 +70,16 @@ final class HttpApiVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         final Router router = Router.router(vertx);
+        // A declared length over the limit is refused before any byte of the body is read.
+        router.route("/v1/*").handler(rc -> {
+            final String length = rc.request().getHeader("Content-Length");
+            if (length != null && declaredLength(length) > maxBodyBytes) {
+                rc.response().putHeader("Connection", "close");
+                error(rc.response(), 413, "request body is larger than " + maxBodyBytes + " bytes", null);
+                return;
+            }
+            rc.next();
+        });
         router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
         router.post("/v1/recommend").handler(this::recommend);
         router.post("/v1/events").handler(this::events);
@@ -99,6 +111,11 @@ final class HttpApiVerticle extends VerticleBase {
 
     private void recommend(final RoutingContext rc) {
         final long startNs = System.nanoTime();
+        if (draining.getAsBoolean()) {
+            metrics.countRejected();
+            error(rc.response(), 503, "draining: this instance is not admitting new requests", null);
+            return;
+        }
         final AtomicInteger inFlight = metrics.inFlight();
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
@@ -142,6 +159,11 @@ final class HttpApiVerticle extends VerticleBase {
     }
 
     private void events(final RoutingContext rc) {
+        if (draining.getAsBoolean()) {
+            metrics.countRejected();
+            error(rc.response(), 503, "draining: this instance is not admitting new events", null);
+            return;
+        }
         final EventBatch batch = new EventBatch(); // handed to the applier thread: not pooled
         final int[] ordinals;
         try {
@@ -189,7 +211,7 @@ final class HttpApiVerticle extends VerticleBase {
         body.put("reRankSteps", stats.reRankSteps());
         body.put("channelCandidates", stats.channelCandidates());
         body.put("errors", stats.errors());
-        body.put("eventQueueDepth", applier.queueDepth());
+        body.put("eventQueueDepth", stats.eventQueueDepth());
         try {
             json(rc.response(), 200, MAPPER.writeValueAsString(body));
         } catch (final IOException e) {
@@ -217,6 +239,15 @@ final class HttpApiVerticle extends VerticleBase {
         }
         rc.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(Buffer.buffer(out.toByteArray()));
+    }
+
+    /** The declared body length, or {@code Long.MAX_VALUE} when it is not a sane number. */
+    private static long declaredLength(final String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (final NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static byte[] body(final RoutingContext rc) {

@@ -285,6 +285,7 @@ class FunnelServerIT {
 
     private static void assertError(final Reply reply, final int status, final String field, final String text) {
         assertEquals(status, reply.status(), reply.text());
+        assertTrue(reply.body() != null, "a JSON error body for status " + status + ", got '" + reply.text() + "'");
         final String message = reply.body().get("error").asText();
         assertTrue(message.contains(text), "error '" + message + "' should mention '" + text + "'");
         if (field != null) {
