@@ -65,6 +65,13 @@ public final class TestModels {
         return trained;
     }
 
+    /** Exports the shared model as version {@code version} into {@code root/<version>/ranker}. */
+    public static synchronized Path exportVersion(final Path root, final String version) {
+        final Path dir = root.resolve(version).resolve("ranker");
+        trained().export(dir, version);
+        return dir;
+    }
+
     /** A fresh bundle directory exported from the shared model with this version. */
     public static synchronized Path bundle(final String version) {
         try {
