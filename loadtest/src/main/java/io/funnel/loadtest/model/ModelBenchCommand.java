@@ -358,6 +358,11 @@ public final class ModelBenchCommand implements Callable<Integer> {
                 completed = true;
                 LockSupport.unpark(owner);
             });
+            // Like an event loop that is busy with other work, look again for a short while before sleeping.
+            final long spinUntil = System.nanoTime() + 50_000;
+            while (!completed && System.nanoTime() - spinUntil < 0) {
+                Thread.onSpinWait();
+            }
             while (!completed) {
                 LockSupport.parkNanos(this, 100_000);
             }
