@@ -223,7 +223,15 @@ public final class MicroBatcher implements AutoCloseable {
                 lane.thread.join(TimeUnit.SECONDS.toMillis(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
+            }
+            if (!lane.thread.isAlive()) {
+                // A submit that raced with close may have enqueued after the lane's last drain; this thread is now
+                // the queue's only consumer.
+                Request r;
+                while ((r = lane.queue.poll()) != null) {
+                    r.fail(BatchRejectedException.CLOSED);
+                }
             }
         }
     }
