@@ -137,6 +137,13 @@ class ModelRegistryTest {
             deleteTree(missing.resolve("saved_model"));
             assertRejected(registry, "v5", "SavedModel directory named by the manifest is missing");
 
+            // Other heads than the serving model's.
+            final Path heads = TestModels.exportVersion(root, "v6");
+            final String m6 = Files.readString(heads.resolve("manifest.json"));
+            assertTrue(m6.contains(", \"p_click_like\" ]"), m6);
+            Files.writeString(heads.resolve("manifest.json"), m6.replace(", \"p_click_like\" ]", " ]"));
+            assertRejected(registry, "v6", "incompatible heads");
+
             // A rejected bundle is not retried until it changes.
             assertEquals(ModelRegistry.Status.UNCHANGED, registry.reload().status());
             assertEquals("v1", registry.currentVersion());
@@ -181,7 +188,6 @@ class ModelRegistryTest {
         assertTrue(result.message().contains(reason), "says why: " + result.message());
         assertEquals("v1", result.version(), "the old version keeps serving");
         assertEquals("v1", registry.currentVersion());
-        deleteTree(registry.currentManifest() == null ? null : null);
     }
 
     private static void deleteTree(final Path dir) {
