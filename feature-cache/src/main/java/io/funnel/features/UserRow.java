@@ -16,6 +16,9 @@ public final class UserRow {
     private int recentCount;
     private boolean hasEmbedding;
     private float interactionWeight;
+    private float impressions;
+    private float clicks;
+    private long lastEventMs;
 
     /** Creates a row for embeddings of {@code dimension} components. */
     public UserRow(final int dimension) {
@@ -27,6 +30,9 @@ public final class UserRow {
         recentCount = 0;
         hasEmbedding = false;
         interactionWeight = 0f;
+        impressions = 0f;
+        clicks = 0f;
+        lastEventMs = 0L;
         Arrays.fill(embedding, 0f);
     }
 
@@ -77,6 +83,55 @@ public final class UserRow {
         recentCount = Math.min(count, MAX_RECENT);
         System.arraycopy(recentSource, 0, recentItems, 0, recentCount);
         System.arraycopy(recentTsSource, 0, recentTsMs, 0, recentCount);
+        interactionWeight = weight;
+    }
+
+    /** Decayed impression count of this user (0 for stores without counters). */
+    public float impressions() {
+        return impressions;
+    }
+
+    /** Decayed interaction count of this user (0 for stores without counters). */
+    public float clicks() {
+        return clicks;
+    }
+
+    /** Time of the user's last recorded event, epoch milliseconds (0 if none or not tracked). */
+    public long lastEventMs() {
+        return lastEventMs;
+    }
+
+    /** Sets the counters; used by store implementations after {@link #set}. */
+    public void setCounters(final float impressionCount, final float clickCount, final long lastMs) {
+        impressions = impressionCount;
+        clicks = clickCount;
+        lastEventMs = lastMs;
+    }
+
+    /** Fills the row from a store's flat ring copy without touching the embedding; used by store implementations. */
+    public void setRecent(final int[] recentSource, final long[] recentTsSource, final int count, final float weight) {
+        recentCount = Math.min(count, MAX_RECENT);
+        System.arraycopy(recentSource, 0, recentItems, 0, recentCount);
+        System.arraycopy(recentTsSource, 0, recentTsMs, 0, recentCount);
+        interactionWeight = weight;
+    }
+
+    /** Marks whether {@link #embedding()} holds a stored embedding; used by store implementations. */
+    public void setHasEmbedding(final boolean has) {
+        hasEmbedding = has;
+    }
+
+    /** Direct access for store implementations that copy straight into the row (no intermediate arrays). */
+    int[] recentItemsArray() {
+        return recentItems;
+    }
+
+    long[] recentTsArray() {
+        return recentTsMs;
+    }
+
+    void setRecentCount(final int n, final float weight) {
+        recentCount = n;
         interactionWeight = weight;
     }
 }
