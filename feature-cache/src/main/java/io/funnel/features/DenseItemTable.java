@@ -233,8 +233,10 @@ final class DenseItemTable implements AutoCloseable {
             }
             final long at = base + (long) o * rb;
             seqs[i] = (int) INT.getAcquire(s, at);
-            for (long line = 64; line < rb; line += 64) {
-                touch += s.get(JAVA_BYTE, at + line);
+            // One load per further cache line of the row (the file is page aligned, so line starts are multiples of
+            // 64 from the segment base). Measured at 1M items: 119 -> 80 us per 500 rows.
+            for (long line = (at & ~63L) + 64; line < at + rb; line += 64) {
+                touch += s.get(JAVA_BYTE, line);
             }
         }
         for (int i = 0; i < n; i++) {

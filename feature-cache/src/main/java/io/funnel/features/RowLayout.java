@@ -66,6 +66,14 @@ public final class RowLayout {
     private final int[] extraColumns;
     private final int extraFloatWidth;
     private final int extraLongWidth;
+    // The same extras split by kind, so the hot copy runs straight loops instead of a switch per field.
+    private final int[] floatSrc;
+    private final int[] floatCol;
+    private final int[] intSrc;
+    private final int[] intCol;
+    private final int[] longSrc;
+    private final int[] longCol;
+    private final int[] wideExtras; // indexes of float_vector and id_list extras
 
     RowLayout(final Entity entity, final List<Feature> all) {
         this.entity = entity;
@@ -115,6 +123,36 @@ public final class RowLayout {
         }
         extraFloatWidth = floats;
         extraLongWidth = longs;
+        floatSrc = kindOffsets(FeatureType.FLOAT, null, true);
+        floatCol = kindOffsets(FeatureType.FLOAT, null, false);
+        intSrc = kindOffsets(FeatureType.INT, FeatureType.CATEGORY, true);
+        intCol = kindOffsets(FeatureType.INT, FeatureType.CATEGORY, false);
+        longSrc = kindOffsets(FeatureType.LONG, FeatureType.TIMESTAMP, true);
+        longCol = kindOffsets(FeatureType.LONG, FeatureType.TIMESTAMP, false);
+        int wide = 0;
+        for (final FeatureType t : extraTypes) {
+            wide += t.hasWidth() ? 1 : 0;
+        }
+        wideExtras = new int[wide];
+        for (int e = 0, w = 0; e < extraTypes.length; e++) {
+            if (extraTypes[e].hasWidth()) {
+                wideExtras[w++] = e;
+            }
+        }
+    }
+
+    private int[] kindOffsets(final FeatureType a, final FeatureType b, final boolean source) {
+        int n = 0;
+        for (final FeatureType t : extraTypes) {
+            n += t == a || t == b ? 1 : 0;
+        }
+        final int[] out = new int[n];
+        for (int e = 0, k = 0; e < extraTypes.length; e++) {
+            if (extraTypes[e] == a || extraTypes[e] == b) {
+                out[k++] = source ? extraOffsets[e] : extraColumns[e];
+            }
+        }
+        return out;
     }
 
     static boolean isBuiltIn(final Entity entity, final String name) {
@@ -211,21 +249,31 @@ public final class RowLayout {
             final int i) {
         final int fBase = i * extraFloatWidth;
         final int lBase = i * extraLongWidth;
-        for (int e = 0; e < extraOffsets.length; e++) {
+        final int[] fs = floatSrc;
+        final int[] fc = floatCol;
+        for (int k = 0; k < fs.length; k++) {
+            floats[fBase + fc[k]] = seg.get(JAVA_FLOAT_UNALIGNED, rowOffset + fs[k]);
+        }
+        final int[] is = intSrc;
+        final int[] ic = intCol;
+        for (int k = 0; k < is.length; k++) {
+            longs[lBase + ic[k]] = seg.get(JAVA_INT_UNALIGNED, rowOffset + is[k]);
+        }
+        final int[] ls = longSrc;
+        final int[] lc = longCol;
+        for (int k = 0; k < ls.length; k++) {
+            longs[lBase + lc[k]] = seg.get(JAVA_LONG_UNALIGNED, rowOffset + ls[k]);
+        }
+        for (final int e : wideExtras) {
             final long at = rowOffset + extraOffsets[e];
             final int col = extraColumns[e];
-            switch (extraTypes[e]) {
-                case FLOAT -> floats[fBase + col] = seg.get(JAVA_FLOAT_UNALIGNED, at);
-                case FLOAT_VECTOR -> MemorySegment.copy(seg, JAVA_FLOAT_UNALIGNED, at, floats, fBase + col,
-                        extraWidths[e]);
-                case INT, CATEGORY -> longs[lBase + col] = seg.get(JAVA_INT_UNALIGNED, at);
-                case LONG, TIMESTAMP -> longs[lBase + col] = seg.get(JAVA_LONG_UNALIGNED, at);
-                case ID_LIST -> {
-                    final int n = Math.min(extraWidths[e], Math.max(0, seg.get(JAVA_INT_UNALIGNED, at)));
-                    MemorySegment.copy(seg, JAVA_LONG_UNALIGNED, at + 8, longs, lBase + col, n);
-                    for (int k = n; k < extraWidths[e]; k++) {
-                        longs[lBase + col + k] = -1L;
-                    }
+            if (extraTypes[e] == FeatureType.FLOAT_VECTOR) {
+                MemorySegment.copy(seg, JAVA_FLOAT_UNALIGNED, at, floats, fBase + col, extraWidths[e]);
+            } else {
+                final int n = Math.min(extraWidths[e], Math.max(0, seg.get(JAVA_INT_UNALIGNED, at)));
+                MemorySegment.copy(seg, JAVA_LONG_UNALIGNED, at + 8, longs, lBase + col, n);
+                for (int k = n; k < extraWidths[e]; k++) {
+                    longs[lBase + col + k] = -1L;
                 }
             }
         }
