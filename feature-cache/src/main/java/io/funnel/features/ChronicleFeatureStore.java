@@ -223,19 +223,21 @@ public final class ChronicleFeatureStore implements FeatureStore {
      * {@inheritDoc}
      *
      * <p>Dense backend: touches every row first so the cache misses overlap, copies, then re-reads any row the writer
-     * changed meanwhile. Chronicle backend: one {@code getUsing} per ordinal. Both allocate nothing in steady state;
-     * use {@link ItemColumns#forSchema} so the extra columns fit. Throws {@link IndexOutOfBoundsException} for an
+     * changed meanwhile. Chronicle backend: one {@code getUsing} per ordinal. Both allocate nothing in steady state.
+     * Columns made with {@link ItemColumns#forSchema} also receive the extra features; columns made with
+     * {@code new ItemColumns(dimension, n)} (as for {@link InMemoryFeatureStore}) get the built-ins only. Throws {@link IndexOutOfBoundsException} for an
      * ordinal outside {@code 0..itemCount()-1}.
      */
     @Override
     public void readItems(final int[] ordinals, final int count, final ItemColumns out) {
         out.reset(count);
-        if (out.extraFloatWidth() != itemLayout.extraFloatWidth() || out.extraLongWidth() != itemLayout.extraLongWidth()
-                || out.dimension() != schema.dimension()) {
+        final boolean noExtras = (out.extraFloatWidth() | out.extraLongWidth()) == 0;
+        if (out.dimension() != schema.dimension() || !noExtras && (out.extraFloatWidth() != itemLayout
+                .extraFloatWidth() || out.extraLongWidth() != itemLayout.extraLongWidth())) {
             throw new IllegalArgumentException("ItemColumns has dimension/extras " + out.dimension() + "/"
                     + out.extraFloatWidth() + "/" + out.extraLongWidth() + ", the schema needs " + schema.dimension()
                     + "/" + itemLayout.extraFloatWidth() + "/" + itemLayout.extraLongWidth()
-                    + ": create it with ItemColumns.forSchema(store.schema(), n)");
+                    + ": create it with ItemColumns.forSchema(store.schema(), n), or without extras");
         }
         if (backend == ItemBackend.DENSE) {
             dense.readBatch(ordinals, count, out, itemCodec);

@@ -189,7 +189,7 @@ public final class ItemRowFlyweight {
         out.ctr()[i] = (clicks + CTR_PRIOR_CLICKS) / (impressions + CTR_PRIOR_IMPRESSIONS);
         out.trending()[i] = s.get(JAVA_FLOAT_UNALIGNED, off + RowLayout.TRENDING);
         MemorySegment.copy(s, JAVA_FLOAT_UNALIGNED, off + embeddingOffset, out.embeddings(), i * dimension, dimension);
-        if (layout.extraCount() != 0) {
+        if (layout.extraCount() != 0 && (out.extraFloatWidth() | out.extraLongWidth()) != 0) {
             layout.readExtras(s, off, out.extraFloats(), out.extraLongs(), i);
         }
     }

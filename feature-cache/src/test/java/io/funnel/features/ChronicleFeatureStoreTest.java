@@ -61,6 +61,12 @@ class ChronicleFeatureStoreTest {
             assertEquals(77L, got.extraLongs()[l.extraColumn("seller_id")]);
             assertEquals(-1L, got.extraLongs()[l.extraColumn("tags")]);
             assertThrows(IndexOutOfBoundsException.class, () -> store.readItems(new int[] {100}, 1, got));
+            // Columns without extras (what callers of InMemoryFeatureStore create) get the built-ins.
+            final ItemColumns plain = new ItemColumns(TestSchemas.DIM, 1);
+            store.readItems(new int[] {42}, 1, plain);
+            assertEquals(want.category()[2], plain.category()[0]);
+            assertThrows(IllegalArgumentException.class,
+                    () -> store.readItems(new int[] {1}, 1, new ItemColumns(TestSchemas.DIM, 1, 1, 0)));
         }
     }
 
