@@ -280,6 +280,8 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
             }
         }
         final Map<String, long[]> latencies = new LinkedHashMap<>();
+        final Map<String, Long> gcMs = new LinkedHashMap<>();
+        result.put("loadavg_before", loadAverage());
         try {
             for (final Backend b : backends) {
                 t = System.nanoTime();
@@ -292,12 +294,14 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 for (final Backend b : backends) {
                     final long[] lat = latencies.get(b.name());
+                    final long gcBefore = gcMillis();
                     for (int k = 0; k < iterations; k++) {
                         final int q = r * iterations + k;
                         final long start = System.nanoTime();
                         b.hydrate(queryUsers[q], queries[q], candidates);
                         lat[q] = System.nanoTime() - start;
                     }
+                    gcMs.merge(b.name(), gcMillis() - gcBefore, Long::sum);
                 }
                 log("round %d/%d done", r + 1, rounds);
             }
@@ -311,6 +315,8 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
                 deleteTree(root);
             }
         }
+
+        result.put("loadavg_after", loadAverage());
 
         // ---- report
         final Map<String, Object> per = new LinkedHashMap<>();
@@ -334,6 +340,7 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
             m.put("mean_us", round(mean));
             m.put("max_us", round(lat[lat.length - 1] / 1e3));
             m.put("samples", lat.length);
+            m.put("gc_ms_during", gcMs.getOrDefault(e.getKey(), 0L));
             per.put(e.getKey(), m);
             System.out.printf(Locale.ROOT, "%-10s %10.1f %10.1f %10.1f %10.1f%n", e.getKey(), p50, p99, p999, mean);
         }
@@ -435,6 +442,23 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
     private ChronicleFeatureStore open(final Path d, final FeatureSchema schema, final ItemBackend backend) {
         return ChronicleFeatureStore.builder().directory(d).schema(schema).itemBackend(backend).expectedItems(items)
                 .expectedUsers(users).open();
+    }
+
+    private static long gcMillis() {
+        long total = 0;
+        for (final java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (final IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static long size(final Path p) throws IOException {
