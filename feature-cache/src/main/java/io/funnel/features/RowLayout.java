@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * The fixed binary layout of one entity's row under a {@link FeatureSchema}: a header the store owns (sequence word,
  * id, counters) followed by every declared feature at a fixed offset, 8-byte fields first, little-endian (native).
- * Row size is a multiple of 8 bytes.
+ * Row size is a multiple of 8 bytes; item rows are padded to a multiple of 64 (whole cache lines) when that adds at
+ * most 1/8 to the row.
  *
  * <p>Item header: {@code seq:int@0, flags:int@4, item_id:long@8, last_event_ms:long@16, interactions:float@24,
  * impressions:float@28 (decayed), clicks:float@32 (decayed), trending:float@36 (decayed)}.
@@ -94,7 +95,11 @@ public final class RowLayout {
             offsets[mine.indexOf(f)] = off;
             off += f.sizeBytes();
         }
-        this.rowBytes = align(off, 8);
+        // Item rows are read at random: a row padded to whole cache lines spans rows/64 lines instead of one more
+        // on average, so pad when that wastes at most 1/8 of the row (368 -> 384 bytes: 6 lines instead of 6.75).
+        final int packed = align(off, 8);
+        final int lines = align(off, 64);
+        this.rowBytes = entity == Entity.ITEM && (lines - packed) * 8 <= packed ? lines : packed;
 
         final List<Integer> extras = new ArrayList<>();
         for (int i = 0; i < mine.size(); i++) {

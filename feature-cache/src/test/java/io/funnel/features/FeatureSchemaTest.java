@@ -27,8 +27,8 @@ class FeatureSchemaTest {
         assertEquals(64, s.recentLength());
         final long scalars = s.itemLayout().features().stream().filter(f -> !f.type().hasWidth()).count();
         assertEquals(16, scalars);
-        // 40-byte header + 256-byte embedding + 16 scalars (two of them 8 bytes) = 368 bytes.
-        assertEquals(368, s.itemLayout().rowBytes());
+        // 40-byte header + 256-byte embedding + 16 scalars (two of them 8 bytes) = 368 bytes, padded to 6 lines.
+        assertEquals(384, s.itemLayout().rowBytes());
     }
 
     @Test
