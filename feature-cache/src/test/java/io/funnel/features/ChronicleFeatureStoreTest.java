@@ -217,6 +217,29 @@ class ChronicleFeatureStoreTest {
     }
 
     @org.junit.jupiter.api.Test
+    void theDenseTableGrowsPastItsInitialCapacityAndReopens() {
+        final FeatureSchema schema = TestSchemas.withExtras();
+        final ItemColumns c = ItemColumns.forSchema(schema, 16);
+        try (ChronicleFeatureStore store = ChronicleFeatureStore.builder().directory(dir).schema(schema)
+                .expectedItems(16).expectedUsers(16).open()) {
+            store.readItems(new int[0], 0, c); // a reader holding the first mapping
+            for (int i = 0; i < 50; i++) {
+                store.writer().putItem(i, i, true, i, TestSchemas.vector(i));
+            }
+            store.readItems(new int[] {0, 17, 49}, 3, c);
+            assertEquals(17, c.category()[1]);
+            assertEquals(49f, c.embeddings()[2 * TestSchemas.DIM]);
+        }
+        try (ChronicleFeatureStore store = ChronicleFeatureStore.builder().directory(dir).expectedItems(16)
+                .expectedUsers(16).open()) {
+            assertEquals(50, store.itemCount());
+            store.readItems(new int[] {49, 33}, 2, c);
+            assertEquals(49, c.category()[0]);
+            assertEquals(33f, c.embeddings()[TestSchemas.DIM]);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void builderNamesTheBadSetting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ChronicleFeatureStore.builder().schema(TestSchemas.withExtras()).open());
