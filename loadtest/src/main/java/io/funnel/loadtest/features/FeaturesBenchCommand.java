@@ -56,10 +56,10 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
     @Option(names = "--dim", defaultValue = "64", description = "embedding dimension (default ${DEFAULT-VALUE})")
     int dim;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "rounds; each backend runs once per round")
+    @Option(names = "--rounds", defaultValue = "10", description = "rounds; each backend runs once per round")
     int rounds;
 
-    @Option(names = "--iterations", defaultValue = "400", description = "measured hydrations per backend per round")
+    @Option(names = "--iterations", defaultValue = "500", description = "measured hydrations per backend per round")
     int iterations;
 
     @Option(names = "--warmup", defaultValue = "3000", description = "unmeasured hydrations per backend first")
