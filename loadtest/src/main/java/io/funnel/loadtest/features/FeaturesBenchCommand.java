@@ -305,6 +305,9 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
         result.put("prefaulted", !noPrefault);
         final Map<String, long[]> latencies = new LinkedHashMap<>();
         final Map<String, Long> gcMs = new LinkedHashMap<>();
+        final Map<String, Long> allocated = new LinkedHashMap<>();
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         result.put("loadavg_before", loadAverage());
         try {
             for (final Backend b : backends) {
@@ -319,12 +322,14 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
                 for (final Backend b : backends) {
                     final long[] lat = latencies.get(b.name());
                     final long gcBefore = gcMillis();
+                    final long allocBefore = threads.getCurrentThreadAllocatedBytes();
                     for (int k = 0; k < iterations; k++) {
                         final int q = r * iterations + k;
                         final long start = System.nanoTime();
                         b.hydrate(queryUsers[q], queries[q], candidates);
                         lat[q] = System.nanoTime() - start;
                     }
+                    allocated.merge(b.name(), threads.getCurrentThreadAllocatedBytes() - allocBefore, Long::sum);
                     gcMs.merge(b.name(), gcMillis() - gcBefore, Long::sum);
                 }
                 log("round %d/%d done", r + 1, rounds);
@@ -347,8 +352,8 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
         final Map<String, double[]> pct = new LinkedHashMap<>();
         System.out.printf(Locale.ROOT, "%nhydrate %d candidates (%d-d + 16 scalars) + 1 user, %d items, %d users, "
                 + "%d samples per backend%n", candidates, dim, items, users, total);
-        System.out.printf(Locale.ROOT, "%-10s %10s %10s %10s %10s%n", "backend", "p50 us", "p99 us", "p99.9 us",
-                "mean us");
+        System.out.printf(Locale.ROOT, "%-10s %10s %10s %10s %10s %12s%n", "backend", "p50 us", "p99 us", "p99.9 us",
+                "mean us", "B/hydration");
         for (final Map.Entry<String, long[]> e : latencies.entrySet()) {
             final long[] lat = e.getValue().clone();
             Arrays.sort(lat);
@@ -366,8 +371,10 @@ public final class FeaturesBenchCommand implements Callable<Integer> {
             m.put("max_us", round(lat[lat.length - 1] / 1e3));
             m.put("samples", lat.length);
             m.put("gc_ms_during", gcMs.getOrDefault(e.getKey(), 0L));
+            m.put("allocated_bytes_per_hydration", round(allocated.getOrDefault(e.getKey(), 0L) / (double) lat.length));
             per.put(e.getKey(), m);
-            System.out.printf(Locale.ROOT, "%-10s %10.1f %10.1f %10.1f %10.1f%n", e.getKey(), p50, p99, p999, mean);
+            System.out.printf(Locale.ROOT, "%-10s %10.1f %10.1f %10.1f %10.1f %12.1f%n", e.getKey(), p50, p99, p999, mean,
+                    allocated.getOrDefault(e.getKey(), 0L) / (double) lat.length);
         }
         result.put("backends", per);
         final Map<String, Object> ratios = new LinkedHashMap<>();
