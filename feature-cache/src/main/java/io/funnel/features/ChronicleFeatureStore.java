@@ -8,11 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import net.openhft.chronicle.core.values.IntValue;
-import net.openhft.chronicle.core.values.LongValue;
+import io.funnel.features.internal.ChronicleMaps;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
-import net.openhft.chronicle.values.Values;
+import org.agrona.collections.MutableInteger;
+import org.agrona.collections.MutableLong;
 
 /**
  * The persisted, off-heap {@link FeatureStore}. One directory holds:
@@ -57,10 +57,10 @@ public final class ChronicleFeatureStore implements FeatureStore {
     private final RowLayout userLayout;
     private final ItemBackend backend;
     private final boolean recovered;
-    final ChronicleMap<LongValue, IntValue> itemIds;
-    final ChronicleMap<LongValue, byte[]> users;
+    final ChronicleMap<MutableLong, MutableInteger> itemIds;
+    final ChronicleMap<MutableLong, byte[]> users;
     final DenseItemTable dense;
-    final ChronicleMap<IntValue, byte[]> itemRows;
+    final ChronicleMap<MutableInteger, byte[]> itemRows;
     volatile int chronicleItemCount;
     final ItemRowFlyweight itemCodec;
     final UserRowFlyweight userCodec;
@@ -71,9 +71,9 @@ public final class ChronicleFeatureStore implements FeatureStore {
 
     /** Per-reader-thread keys and buffers, so reads allocate nothing after the first. */
     static final class ReadScratch {
-        final LongValue longKey = Values.newHeapInstance(LongValue.class);
-        final IntValue intKey = Values.newHeapInstance(IntValue.class);
-        final IntValue intValue = Values.newHeapInstance(IntValue.class);
+        final MutableLong longKey = new MutableLong();
+        final MutableInteger intKey = new MutableInteger();
+        final MutableInteger intValue = new MutableInteger();
         final byte[] userBytes;
         final MemorySegment userSegment;
         final byte[] itemBytes;
@@ -101,18 +101,15 @@ public final class ChronicleFeatureStore implements FeatureStore {
         final int userBytes = userLayout.rowBytes();
         final int itemBytes = itemLayout.rowBytes();
         this.scratch = ThreadLocal.withInitial(() -> new ReadScratch(userBytes, itemBytes));
-        this.itemIds = openMap(ChronicleMap.of(LongValue.class, IntValue.class).name("funnel-item-ids")
-                .entries(b.expectedItems), IDS_FILE, unclean);
-        this.users = openMap(ChronicleMap.of(LongValue.class, byte[].class).name("funnel-users")
-                .constantValueSizeBySample(new byte[userBytes]).entries(b.expectedUsers), USERS_FILE, unclean);
+        this.itemIds = openMap(ChronicleMaps.itemIds(b.expectedItems), IDS_FILE, unclean);
+        this.users = openMap(ChronicleMaps.users(b.expectedUsers, userBytes), USERS_FILE, unclean);
         if (backend == ItemBackend.DENSE) {
             this.dense = new DenseItemTable(directory.resolve(DENSE_FILE), itemLayout, schema.fingerprint(),
                     b.expectedItems);
             this.itemRows = null;
         } else {
             this.dense = null;
-            this.itemRows = openMap(ChronicleMap.of(IntValue.class, byte[].class).name("funnel-items")
-                    .constantValueSizeBySample(new byte[itemBytes]).entries(b.expectedItems), ITEMS_CM_FILE, unclean);
+            this.itemRows = openMap(ChronicleMaps.itemRows(b.expectedItems, itemBytes), ITEMS_CM_FILE, unclean);
             this.chronicleItemCount = itemRows.size();
         }
         this.writer = new ChronicleFeatureWriter(this, b.ctrHalfLifeMs, b.trendingHalfLifeMs);
@@ -186,9 +183,9 @@ public final class ChronicleFeatureStore implements FeatureStore {
     @Override
     public int ordinalOf(final long itemId) {
         final ReadScratch s = scratch.get();
-        s.longKey.setValue(itemId);
-        final IntValue v = itemIds.getUsing(s.longKey, s.intValue);
-        return v == null ? -1 : v.getValue();
+        s.longKey.set(itemId);
+        final MutableInteger v = itemIds.getUsing(s.longKey, s.intValue);
+        return v == null ? -1 : v.get();
     }
 
     @Override
@@ -200,7 +197,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
             return dense.itemIdAt(ordinal);
         }
         final ReadScratch s = scratch.get();
-        s.intKey.setValue(ordinal);
+        s.intKey.set(ordinal);
         itemRows.getUsing(s.intKey, s.itemBytes);
         return itemCodec.wrap(s.itemSegment, 0).itemId();
     }
@@ -208,7 +205,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
     @Override
     public boolean readUser(final long userId, final UserRow out) {
         final ReadScratch s = scratch.get();
-        s.longKey.setValue(userId);
+        s.longKey.set(userId);
         final byte[] row = users.getUsing(s.longKey, s.userBytes);
         if (row == null) {
             out.clear();
@@ -251,7 +248,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
                 throw new IndexOutOfBoundsException("item ordinal " + o + " at position " + i + " is outside 0.."
                         + (n - 1));
             }
-            s.intKey.setValue(o);
+            s.intKey.set(o);
             itemRows.getUsing(s.intKey, s.itemBytes);
             itemCodec.copyRow(s.itemSegment, 0, out, i);
         }

@@ -4,9 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
-import net.openhft.chronicle.core.values.IntValue;
-import net.openhft.chronicle.core.values.LongValue;
-import net.openhft.chronicle.values.Values;
+import org.agrona.collections.MutableInteger;
+import org.agrona.collections.MutableLong;
 
 /**
  * The single writer of a {@link ChronicleFeatureStore}: static item features (bulk load, catalog updates) and the
@@ -27,9 +26,9 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
     private final ChronicleFeatureStore store;
     private final RowLayout itemLayout;
     private final int itemRowBytes;
-    private final LongValue key = Values.newHeapInstance(LongValue.class);
-    private final IntValue intKey = Values.newHeapInstance(IntValue.class);
-    private final IntValue intValue = Values.newHeapInstance(IntValue.class);
+    private final MutableLong key = new MutableLong();
+    private final MutableInteger intKey = new MutableInteger();
+    private final MutableInteger intValue = new MutableInteger();
     private final byte[] itemBytes;
     private final MemorySegment itemSegment;
     private final ItemRowFlyweight stagedItem;
@@ -71,8 +70,8 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
         for (int ord = Math.max(0, nextOrdinal - 8); ord < nextOrdinal; ord++) {
             final long id = store.itemIdAt(ord);
             if (store.ordinalOf(id) != ord) {
-                key.setValue(id);
-                intValue.setValue(ord);
+                key.set(id);
+                intValue.set(ord);
                 store.itemIds.put(key, intValue);
             }
         }
@@ -101,7 +100,7 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
         if (store.dense != null) {
             MemorySegment.copy(store.dense.segment(), store.dense.rowOffset(ord), itemSegment, 0, itemRowBytes);
         } else {
-            intKey.setValue(ord);
+            intKey.set(ord);
             store.itemRows.getUsing(intKey, itemBytes);
         }
     }
@@ -124,13 +123,13 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
             MemorySegment.copy(itemSegment, 4, store.dense.segment(), at + 4, itemRowBytes - 4);
             store.dense.publish(ord + 1);
         } else {
-            intKey.setValue(ord);
+            intKey.set(ord);
             store.itemRows.put(intKey, itemBytes);
             store.chronicleItemCount = ord + 1;
         }
         nextOrdinal = ord + 1;
-        key.setValue(stagedItemId);
-        intValue.setValue(ord);
+        key.set(stagedItemId);
+        intValue.set(ord);
         store.itemIds.put(key, intValue);
         return ord;
     }
@@ -141,14 +140,14 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
             MemorySegment.copy(itemSegment, 4, store.dense.segment(), at + 4, itemRowBytes - 4);
             store.dense.endWrite(at);
         } else {
-            intKey.setValue(ord);
+            intKey.set(ord);
             store.itemRows.put(intKey, itemBytes);
         }
     }
 
     /** Stages the row of {@code userId}: a copy of the current row, or defaults for a new user. */
     public UserRowFlyweight stageUser(final long userId) {
-        key.setValue(userId);
+        key.set(userId);
         final byte[] row = store.users.getUsing(key, userBytes);
         if (row == null) {
             stagedUser.reset();
@@ -166,7 +165,7 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
             throw new IllegalStateException("commitUser() without stageUser()");
         }
         userStaged = false;
-        key.setValue(stagedUserId);
+        key.set(stagedUserId);
         store.users.put(key, userBytes);
     }
 

@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import net.openhft.chronicle.core.values.IntValue;
-import net.openhft.chronicle.core.values.LongValue;
+import io.funnel.features.internal.ChronicleMaps;
 import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.values.Values;
+import org.agrona.collections.MutableInteger;
+import org.agrona.collections.MutableLong;
 
 /**
  * Rewrites a store's row files from one schema layout to another where that is safe (features only added or removed;
@@ -47,18 +47,16 @@ final class SchemaMigration {
         if (Files.exists(items)) {
             final Path tmp = dir.resolve(ChronicleFeatureStore.ITEMS_CM_FILE + ".migrating");
             Files.deleteIfExists(tmp);
-            final IntValue k = Values.newHeapInstance(IntValue.class);
-            try (ChronicleMap<IntValue, byte[]> old = ChronicleMap.of(IntValue.class, byte[].class)
-                            .constantValueSizeBySample(new byte[from.itemLayout().rowBytes()])
-                            .entries(b.expectedItems()).createPersistedTo(items.toFile());
-                    ChronicleMap<IntValue, byte[]> neu = ChronicleMap.of(IntValue.class, byte[].class)
-                            .constantValueSizeBySample(new byte[to.itemLayout().rowBytes()])
-                            .entries(b.expectedItems()).putReturnsNull(true).createPersistedTo(tmp.toFile())) {
+            final MutableInteger k = new MutableInteger();
+            try (ChronicleMap<MutableInteger, byte[]> old = ChronicleMaps.itemRows(b.expectedItems(),
+                            from.itemLayout().rowBytes()).createPersistedTo(items.toFile());
+                    ChronicleMap<MutableInteger, byte[]> neu = ChronicleMaps.itemRows(b.expectedItems(),
+                            to.itemLayout().rowBytes()).putReturnsNull(true).createPersistedTo(tmp.toFile())) {
                 final byte[] out = new byte[to.itemLayout().rowBytes()];
                 old.forEach((key, value) -> {
                     to.itemLayout().migrateRow(from.itemLayout(), MemorySegment.ofArray(value), 0,
                             MemorySegment.ofArray(out), 0);
-                    k.setValue(key.getValue());
+                    k.set(key.get());
                     neu.put(k, out);
                 });
             }
@@ -68,19 +66,17 @@ final class SchemaMigration {
         if (Files.exists(users)) {
             final Path tmp = dir.resolve(ChronicleFeatureStore.USERS_FILE + ".migrating");
             Files.deleteIfExists(tmp);
-            final LongValue k = Values.newHeapInstance(LongValue.class);
+            final MutableLong k = new MutableLong();
             final File oldFile = users.toFile();
-            try (ChronicleMap<LongValue, byte[]> old = ChronicleMap.of(LongValue.class, byte[].class)
-                            .constantValueSizeBySample(new byte[from.userLayout().rowBytes()])
-                            .entries(b.expectedUsers()).createPersistedTo(oldFile);
-                    ChronicleMap<LongValue, byte[]> neu = ChronicleMap.of(LongValue.class, byte[].class)
-                            .constantValueSizeBySample(new byte[to.userLayout().rowBytes()])
-                            .entries(b.expectedUsers()).putReturnsNull(true).createPersistedTo(tmp.toFile())) {
+            try (ChronicleMap<MutableLong, byte[]> old = ChronicleMaps.users(b.expectedUsers(),
+                            from.userLayout().rowBytes()).createPersistedTo(oldFile);
+                    ChronicleMap<MutableLong, byte[]> neu = ChronicleMaps.users(b.expectedUsers(),
+                            to.userLayout().rowBytes()).putReturnsNull(true).createPersistedTo(tmp.toFile())) {
                 final byte[] out = new byte[to.userLayout().rowBytes()];
                 old.forEach((key, value) -> {
                     to.userLayout().migrateRow(from.userLayout(), MemorySegment.ofArray(value), 0,
                             MemorySegment.ofArray(out), 0);
-                    k.setValue(key.getValue());
+                    k.set(key.get());
                     neu.put(k, out);
                 });
             }
