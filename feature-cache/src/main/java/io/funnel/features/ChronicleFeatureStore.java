@@ -1,5 +1,6 @@
 package io.funnel.features;
 
+import io.funnel.features.internal.ChronicleMaps;
 import java.io.File;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import io.funnel.features.internal.ChronicleMaps;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.agrona.collections.MutableInteger;
@@ -20,7 +20,7 @@ import org.agrona.collections.MutableLong;
  * <ul>
  *   <li>{@code schema.yaml}: the {@link FeatureSchema} the files were written under (checked at open);
  *   <li>{@code items.dense}: item rows addressed by ordinal in a memory-mapped file ({@link ItemBackend#DENSE}, the
- *       hot read path; see {@link DenseItemTable} for the format), or {@code items.cm}: a Chronicle Map from ordinal to
+ *       hot read path; format in the module README), or {@code items.cm}: a Chronicle Map from ordinal to
  *       row ({@link ItemBackend#CHRONICLE}, kept to measure the per-key path);
  *   <li>{@code item-ids.cm}: Chronicle Map external item id → ordinal;
  *   <li>{@code users.cm}: Chronicle Map external user id → user row ({@link RowLayout} user layout);
