@@ -20,9 +20,39 @@ public final class UserRow {
     private float clicks;
     private long lastEventMs;
 
+    private final float[] extraFloats;
+    private final long[] extraLongs;
+
     /** Creates a row for embeddings of {@code dimension} components. */
     public UserRow(final int dimension) {
+        this(dimension, 0, 0);
+    }
+
+    /**
+     * Creates a row that also receives a schema's extra user features: {@code extraFloatWidth} float and
+     * {@code extraLongWidth} integer components (indexes from {@link RowLayout#extraColumn(String)} of the user
+     * layout).
+     */
+    public UserRow(final int dimension, final int extraFloatWidth, final int extraLongWidth) {
         embedding = new float[dimension];
+        extraFloats = new float[extraFloatWidth];
+        extraLongs = new long[extraLongWidth];
+    }
+
+    /** Creates a row shaped for the user rows of {@code schema}, extras included. */
+    public static UserRow forSchema(final FeatureSchema schema) {
+        final RowLayout l = schema.userLayout();
+        return new UserRow(schema.dimension(), l.extraFloatWidth(), l.extraLongWidth());
+    }
+
+    /** Float components of the user's extra features (empty unless made with {@link #forSchema}). */
+    public float[] extraFloats() {
+        return extraFloats;
+    }
+
+    /** Integer components of the user's extra features (empty unless made with {@link #forSchema}). */
+    public long[] extraLongs() {
+        return extraLongs;
     }
 
     /** Clears every field. */
@@ -34,6 +64,8 @@ public final class UserRow {
         clicks = 0f;
         lastEventMs = 0L;
         Arrays.fill(embedding, 0f);
+        Arrays.fill(extraFloats, 0f);
+        Arrays.fill(extraLongs, 0L);
     }
 
     /** The embedding, valid when {@link #hasEmbedding()}; callers must not keep it past the next read. */

@@ -162,6 +162,12 @@ public final class UserRowFlyweight {
             slot = slot == 0 ? ringLength - 1 : slot - 1;
         }
         out.setRecentCount(count, s.get(JAVA_FLOAT_UNALIGNED, off + RowLayout.WEIGHT));
+        final float[] xf = out.extraFloats();
+        final long[] xl = out.extraLongs();
+        if (layout.extraCount() != 0 && xf.length == layout.extraFloatWidth() && xl.length == layout.extraLongWidth()
+                && (xf.length | xl.length) != 0) {
+            layout.readExtras(s, off, xf, xl, 0);
+        }
         out.setCounters(s.get(JAVA_FLOAT_UNALIGNED, off + RowLayout.IMPRESSIONS),
                 s.get(JAVA_FLOAT_UNALIGNED, off + RowLayout.CLICKS),
                 s.get(JAVA_LONG_UNALIGNED, off + RowLayout.LAST_EVENT_MS));

@@ -138,8 +138,9 @@ class FeatureBulkLoaderTest {
         final Path users = write("users.jsonl",
                 "{\"user_id\": 77, \"embedding\": [2,2,2,2,2,2,2,2], \"recent_items\": [5, 6], \"country\": 44}\n");
         assertEquals(1, loader().entity(FeatureSchema.Entity.USER).build().load(users).rowsLoaded());
-        final UserRow u = new UserRow(TestSchemas.DIM);
+        final UserRow u = UserRow.forSchema(schema);
         assertTrue(store.readUser(77, u));
+        assertEquals(44L, u.extraLongs()[schema.userLayout().extraColumn("country")]);
         assertEquals(2, u.recentCount());
         assertEquals(1, u.recentItem(0), "last listed is most recent");
         assertEquals(2f, u.embedding()[7]);
