@@ -37,7 +37,6 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
     private final UserRowFlyweight stagedUser;
     private final double ctrLambdaPerMs;
     private final double trendingLambdaPerMs;
-    private final int embeddingOffset;
     private final int inStockOffset;
     private int stagedOrdinal = Integer.MIN_VALUE;
     private long stagedItemId;
@@ -57,7 +56,6 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
         this.stagedUser = new UserRowFlyweight(store.schema().userLayout()).wrap(userSegment, 0);
         this.ctrLambdaPerMs = LN2 / ctrHalfLifeMs;
         this.trendingLambdaPerMs = LN2 / trendingHalfLifeMs;
-        this.embeddingOffset = itemLayout.offset(FeatureSchema.EMBEDDING);
         this.inStockOffset = itemLayout.offset(FeatureSchema.IN_STOCK);
     }
 
@@ -276,9 +274,5 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
         } else {
             storeItem(ord);
         }
-    }
-
-    int embeddingOffset() {
-        return embeddingOffset;
     }
 }

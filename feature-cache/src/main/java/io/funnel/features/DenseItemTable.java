@@ -19,7 +19,7 @@ import java.util.List;
  * The hot read path: item rows in one memory-mapped file, addressed by ordinal ({@code header + ordinal * rowBytes}).
  *
  * <p>File format ({@code items.dense}, native byte order): a header page then the rows. Header: {@code magic:long@0}
- * ("FNLDENSE"), {@code format:int@8} (1), {@code rowBytes:int@12}, {@code fingerprint:long@16} (schema layout),
+ * (0x454E45444C4E4646), {@code format:int@8} (1), {@code rowBytes:int@12}, {@code fingerprint:long@16} (schema layout),
  * {@code capacity:long@24} (rows the file holds), {@code count:long@32} (rows published), {@code undoOrdinal:long@40}
  * (row being rewritten, -1 if none), {@code undoRow@64} (a copy of that row before the rewrite).
  *
@@ -33,7 +33,8 @@ import java.util.List;
  * <p>Threading: one writer thread, any number of reader threads.
  */
 final class DenseItemTable implements AutoCloseable {
-    static final long MAGIC = 0x454E4544_4C4E4646L; // "FFNLDENE" little-endian-ish tag; only compared, never parsed
+    /** File tag, compared at open: the bytes "FFNLDENE" read as a little-endian long. */
+    static final long MAGIC = 0x454E4544_4C4E4646L;
     static final int FORMAT = 1;
     private static final int OFF_MAGIC = 0;
     private static final int OFF_FORMAT = 8;
