@@ -29,4 +29,12 @@ public interface FeatureWriter {
      * @param tsMs when the interaction happened, epoch milliseconds
      */
     void recordInteraction(long userId, int ordinal, long tsMs, float weight);
+
+    /**
+     * Records that the item at {@code ordinal} was shown to {@code userId} (feeds the decayed CTR). Stores without
+     * counters ignore it.
+     *
+     * @param tsMs when the impression happened, epoch milliseconds
+     */
+    default void recordImpression(long userId, int ordinal, long tsMs) {}
 }

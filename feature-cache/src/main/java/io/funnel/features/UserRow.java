@@ -16,10 +16,43 @@ public final class UserRow {
     private int recentCount;
     private boolean hasEmbedding;
     private float interactionWeight;
+    private float impressions;
+    private float clicks;
+    private long lastEventMs;
+
+    private final float[] extraFloats;
+    private final long[] extraLongs;
 
     /** Creates a row for embeddings of {@code dimension} components. */
     public UserRow(final int dimension) {
+        this(dimension, 0, 0);
+    }
+
+    /**
+     * Creates a row that also receives a schema's extra user features: {@code extraFloatWidth} float and
+     * {@code extraLongWidth} integer components (indexes from {@link RowLayout#extraColumn(String)} of the user
+     * layout).
+     */
+    public UserRow(final int dimension, final int extraFloatWidth, final int extraLongWidth) {
         embedding = new float[dimension];
+        extraFloats = new float[extraFloatWidth];
+        extraLongs = new long[extraLongWidth];
+    }
+
+    /** Creates a row shaped for the user rows of {@code schema}, extras included. */
+    public static UserRow forSchema(final FeatureSchema schema) {
+        final RowLayout l = schema.userLayout();
+        return new UserRow(schema.dimension(), l.extraFloatWidth(), l.extraLongWidth());
+    }
+
+    /** Float components of the user's extra features (empty unless made with {@link #forSchema}). */
+    public float[] extraFloats() {
+        return extraFloats;
+    }
+
+    /** Integer components of the user's extra features (empty unless made with {@link #forSchema}). */
+    public long[] extraLongs() {
+        return extraLongs;
     }
 
     /** Clears every field. */
@@ -27,7 +60,12 @@ public final class UserRow {
         recentCount = 0;
         hasEmbedding = false;
         interactionWeight = 0f;
+        impressions = 0f;
+        clicks = 0f;
+        lastEventMs = 0L;
         Arrays.fill(embedding, 0f);
+        Arrays.fill(extraFloats, 0f);
+        Arrays.fill(extraLongs, 0L);
     }
 
     /** The embedding, valid when {@link #hasEmbedding()}; callers must not keep it past the next read. */
@@ -77,6 +115,55 @@ public final class UserRow {
         recentCount = Math.min(count, MAX_RECENT);
         System.arraycopy(recentSource, 0, recentItems, 0, recentCount);
         System.arraycopy(recentTsSource, 0, recentTsMs, 0, recentCount);
+        interactionWeight = weight;
+    }
+
+    /** Decayed impression count of this user (0 for stores without counters). */
+    public float impressions() {
+        return impressions;
+    }
+
+    /** Decayed interaction count of this user (0 for stores without counters). */
+    public float clicks() {
+        return clicks;
+    }
+
+    /** Time of the user's last recorded event, epoch milliseconds (0 if none or not tracked). */
+    public long lastEventMs() {
+        return lastEventMs;
+    }
+
+    /** Sets the counters; used by store implementations after {@link #set}. */
+    public void setCounters(final float impressionCount, final float clickCount, final long lastMs) {
+        impressions = impressionCount;
+        clicks = clickCount;
+        lastEventMs = lastMs;
+    }
+
+    /** Fills the row from a store's flat ring copy without touching the embedding; used by store implementations. */
+    public void setRecent(final int[] recentSource, final long[] recentTsSource, final int count, final float weight) {
+        recentCount = Math.min(count, MAX_RECENT);
+        System.arraycopy(recentSource, 0, recentItems, 0, recentCount);
+        System.arraycopy(recentTsSource, 0, recentTsMs, 0, recentCount);
+        interactionWeight = weight;
+    }
+
+    /** Marks whether {@link #embedding()} holds a stored embedding; used by store implementations. */
+    public void setHasEmbedding(final boolean has) {
+        hasEmbedding = has;
+    }
+
+    /** Direct access for store implementations that copy straight into the row (no intermediate arrays). */
+    int[] recentItemsArray() {
+        return recentItems;
+    }
+
+    long[] recentTsArray() {
+        return recentTsMs;
+    }
+
+    void setRecentCount(final int n, final float weight) {
+        recentCount = n;
         interactionWeight = weight;
     }
 }
