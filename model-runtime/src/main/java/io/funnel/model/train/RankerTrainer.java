@@ -21,8 +21,9 @@ import java.util.Objects;
  * {@code p_click_like} against {@code click AND like}, so the like head learns from every impression without the
  * sample-selection bias of training on clicks only.
  *
- * <p>Training is deterministic for a seed: weights are initialised from a Java {@link java.util.SplittableRandom},
- * mini-batches are drawn in a seeded order, and the session runs with intra-op = inter-op = 1. Because TensorFlow
+ * <p>Training is seeded: weights are initialised from a Java {@link java.util.SplittableRandom}, mini-batches are
+ * drawn in a seeded order, and the session runs with intra-op = inter-op = 1. It is not yet bitwise reproducible:
+ * on the 2-core build machines about half of the runs with one seed differ in the third decimal. Because TensorFlow
  * keeps the thread settings of the first session of the process, train before serving in the same JVM or accept
  * that serving inherits one thread.
  *
