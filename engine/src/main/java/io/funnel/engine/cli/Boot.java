@@ -61,9 +61,10 @@ final class Boot {
                 .setEventLoopPoolSize(loops)
                 .setWorkerPoolSize(Math.max(4, loops * 2))
                 .setPreferNativeTransport(config.server.nativeTransport));
+        final ModelServing models = ModelServing.open(config, state, vertx);
         final FunnelServer server;
         try {
-            server = FunnelServer.builder(config, state).start(vertx).await(60, TimeUnit.SECONDS);
+            server = models.configure(FunnelServer.builder(config, state)).start(vertx).await(60, TimeUnit.SECONDS);
         } catch (final Exception e) {
             vertx.close();
             throw new io.funnel.engine.FunnelException("cannot start the server on " + config.server.host + ":"
@@ -83,7 +84,10 @@ final class Boot {
         }
         log("shutting down");
         try {
-            server.close().eventually(vertx::close).await(10, TimeUnit.SECONDS);
+            server.close().eventually(() -> {
+                models.close();
+                return vertx.close();
+            }).await(10, TimeUnit.SECONDS);
         } catch (final java.util.concurrent.TimeoutException e) {
             log("shutdown took longer than 10 s; exiting anyway");
         }

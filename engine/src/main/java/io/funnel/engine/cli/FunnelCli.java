@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             DemoCommand.class,
             EvalCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FunnelCli implements Callable<Integer> {

@@ -82,6 +82,22 @@ public final class FunnelConfig {
         /** Fit the ranker's weights on a held-out slice of the log (otherwise use built-in weights). */
         public boolean trainRanker = true;
         public long seed = 7;
+        /**
+         * Folder of model bundles written by {@code funnel train} ({@code <folder>/<version>/ranker/...}); when set
+         * and it holds a valid version, that TensorFlow ranker serves through the micro-batcher instead of the
+         * logistic ranker, and {@code POST /admin/models/reload} swaps in newer versions. Empty: off.
+         */
+        public String bundles = "";
+        /** Watch the bundle folder for new versions this often, seconds; 0 = only on the admin reload. */
+        public int reloadPollSeconds = 0;
+        /** Most rows in one batched model call. */
+        public int maxBatch = 2048;
+        /** How long the batcher waits for more requests before a call, microseconds (0: no waiting). */
+        public int maxDelayMicros = 0;
+        /** Rank requests that may wait for the batcher; beyond this they fall back to pre-rank order. */
+        public int queueCapacity = 1024;
+        /** Batcher threads, each with its own model calls. */
+        public int replicas = 1;
     }
 
     /** Retrieval channels. */
@@ -310,6 +326,11 @@ public final class FunnelConfig {
         range(source, "data.generateEvents", data.generateEvents, 0, 1_000_000_000);
         range(source, "model.embeddingDim", model.embeddingDim, 2, 1024);
         range(source, "model.bprEpochs", model.bprEpochs, 1, 1000);
+        range(source, "model.reloadPollSeconds", model.reloadPollSeconds, 0, 86_400);
+        range(source, "model.maxBatch", model.maxBatch, 1, 1_000_000);
+        range(source, "model.maxDelayMicros", model.maxDelayMicros, 0, 1_000_000);
+        range(source, "model.queueCapacity", model.queueCapacity, 1, 1_000_000);
+        range(source, "model.replicas", model.replicas, 1, 64);
         range(source, "channels.popular.k", channels.popular.k, 1, 10_000);
         range(source, "channels.itemcf.k", channels.itemcf.k, 1, 10_000);
         range(source, "channels.ann.k", channels.ann.k, 1, 10_000);

@@ -36,6 +36,7 @@ public final class Evaluator {
     private int k = 10;
     private long seed = 11;
     private List<String> policies = List.of();
+    private final Map<String, io.funnel.model.Scorer> extraRankers = new LinkedHashMap<>();
 
     public Evaluator(final FunnelConfig config, final Consumer<String> log) {
         this.config = config;
@@ -78,6 +79,16 @@ public final class Evaluator {
             }
         }
         policies = List.copyOf(names);
+        return this;
+    }
+
+    /**
+     * Also evaluates the funnel with {@code ranker} in place of the one built from the training split, as a row
+     * named {@code funnel:<name>} (for example the TensorFlow ranker {@code funnel train} just fitted on the same
+     * split).
+     */
+    public Evaluator ranker(final String name, final io.funnel.model.Scorer ranker) {
+        extraRankers.put(name, ranker);
         return this;
     }
 
@@ -179,6 +190,10 @@ public final class Evaluator {
         for (final String policy : funnelPolicies) {
             tallies.put(funnelRow(policy), new Tally());
         }
+        for (final String name : extraRankers.keySet()) {
+            tallies.put("funnel:" + name, new Tally());
+        }
+        final io.funnel.model.Scorer builtRanker = state.ranker();
         final RequestContext ctx = funnel.newContext();
         final long[] packed = new long[8192];
         final float[] scores = new float[8192];
@@ -217,6 +232,18 @@ public final class Evaluator {
                     ranked[i] = state.store().ordinalOf(response.itemId(i));
                 }
                 tallies.get(funnelRow(policy)).add(ranked, ranked.length, truth, metrics);
+            }
+            for (final Map.Entry<String, io.funnel.model.Scorer> extra : extraRankers.entrySet()) {
+                state.ranker(extra.getValue());
+                ctx.begin(System.nanoTime(), Long.MAX_VALUE / 4, nowMs);
+                ctx.request().clear().userId(user).count(k);
+                final RecommendResponse response = funnel.executeSync(ctx);
+                final int[] ranked = new int[response.count()];
+                for (int i = 0; i < ranked.length; i++) {
+                    ranked[i] = state.store().ordinalOf(response.itemId(i));
+                }
+                tallies.get("funnel:" + extra.getKey()).add(ranked, ranked.length, truth, metrics);
+                state.ranker(builtRanker);
             }
         }
         final List<Row> rows = new ArrayList<>();

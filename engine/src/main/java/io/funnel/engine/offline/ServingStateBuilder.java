@@ -22,7 +22,6 @@ import io.funnel.engine.retrieval.SeenItems;
 import io.funnel.features.FeatureWriter;
 import io.funnel.features.InMemoryFeatureStore;
 import io.funnel.model.LogisticScorer;
-import io.funnel.model.Scorer;
 import io.funnel.model.train.BprTrainer;
 import io.funnel.model.train.LogisticTrainer;
 import java.time.Instant;
@@ -171,89 +170,13 @@ public final class ServingStateBuilder {
     }
 
     /**
-     * Fits the ranker: builds a state from the first 90% of the log, runs the funnel up to pre-rank for users active
-     * in the last 10%, and labels each candidate by whether the user went on to interact with it.
+     * Fits the logistic ranker on {@link RankingExamples} from the log and installs it with its prediction reference.
      */
     private void trainRanker(final Dataset data, final ServingState state) {
         final long t0 = System.nanoTime();
-        final int cut = (int) (data.size() * 0.9);
-        final ServingState early = buildWithoutRanker(data.slice(0, cut));
-        final Pipeline pipeline = offlinePipeline(early, config);
-        // Future items per user in the held-out slice.
-        final Long2LongHashMap userSlot = new Long2LongHashMap(-1);
-        final List<IntHashSet> future = new java.util.ArrayList<>();
-        final List<Long> futureUsers = new java.util.ArrayList<>();
-        for (int e = cut; e < data.size(); e++) {
-            long slot = userSlot.get(data.userId(e));
-            if (slot < 0) {
-                slot = future.size();
-                userSlot.put(data.userId(e), slot);
-                future.add(new IntHashSet());
-                futureUsers.add(data.userId(e));
-            }
-            future.get((int) slot).add(data.item(e));
-        }
-        final SplittableRandom random = new SplittableRandom(config.model.seed);
-        final int maxUsers = Math.min(3000, futureUsers.size());
-        final int[] order = new int[futureUsers.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        for (int i = order.length - 1; i > 0; i--) {
-            final int j = random.nextInt(i + 1);
-            final int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        final int width = RankFeatures.WIDTH;
-        float[] x = new float[64 * width];
-        float[] y = new float[64];
-        int rows = 0;
-        int positives = 0;
-        // Every candidate's features (not only the sampled ones), to record the served distribution of predictions.
-        final int referenceRows = 200_000;
-        final float[] all = new float[referenceRows * width];
-        int allRows = 0;
-        final RequestContext ctx = pipeline.newContext();
-        final long nowMs = data.tsMs(cut - 1);
-        for (int s = 0; s < maxUsers; s++) {
-            final int slot = order[s];
-            final long userId = futureUsers.get(slot);
-            ctx.begin(System.nanoTime(), Long.MAX_VALUE / 4, nowMs);
-            ctx.request().clear().userId(userId).count(10);
-            final int n = pipeline.candidatesForTraining(ctx);
-            final float[] features = Pipeline.features(ctx);
-            final int copy = Math.min(n, referenceRows - allRows);
-            System.arraycopy(features, 0, all, allRows * width, copy * width);
-            allRows += copy;
-            final IntHashSet truth = future.get(slot);
-            int candidatesNegative = 0;
-            for (int i = 0; i < n; i++) {
-                if (!truth.contains(ctx.candidates().ordinal(i))) {
-                    candidatesNegative++;
-                }
-            }
-            // Keep every positive and a uniform sample of about 24 negatives from anywhere in the list (taking the
-            // first ones would teach the model that a high pre-rank score means "not clicked").
-            final double keepNegative = Math.min(1.0, 24.0 / Math.max(1, candidatesNegative));
-            for (int i = 0; i < n; i++) {
-                final boolean positive = truth.contains(ctx.candidates().ordinal(i));
-                if (!positive && random.nextDouble() >= keepNegative) {
-                    continue;
-                }
-                if (rows == y.length) {
-                    x = Arrays.copyOf(x, x.length * 2);
-                    y = Arrays.copyOf(y, y.length * 2);
-                }
-                System.arraycopy(features, i * width, x, rows * width, width);
-                y[rows++] = positive ? 1f : 0f;
-                if (positive) {
-                    positives++;
-                }
-            }
-        }
-        if (positives < 20 || rows - positives < 20) {
-            log.accept("ranker: too few examples (" + positives + " positives of " + rows
+        final RankingExamples examples = examples(data);
+        if (!examples.enough()) {
+            log.accept("ranker: too few examples (" + examples.positives() + " positives of " + examples.rows()
                     + "), keeping the built-in weights");
             return;
         }
@@ -261,7 +184,7 @@ public final class ServingStateBuilder {
                 .withZone(ZoneOffset.UTC).format(Instant.now());
         final LogisticScorer scorer = new LogisticTrainer()
                 .seed(config.model.seed)
-                .fit(version, RankFeatures.NAMES, "click", x, y, rows);
+                .fit(version, RankFeatures.NAMES, "click", examples.x(), examples.click(), examples.rows());
         final float[] w = scorer.weights(0);
         final StringBuilder weights = new StringBuilder();
         for (int i = 0; i < w.length; i++) {
@@ -269,17 +192,17 @@ public final class ServingStateBuilder {
                     .append(String.format(java.util.Locale.ROOT, "%.3f", w[i]));
         }
         log.accept(String.format("ranker: %s fitted on %d rows (%d positives) from %d users (%.1f s): %s", version,
-                rows, positives, maxUsers, seconds(t0), weights));
-        final float[] predictions = new float[Math.max(1, allRows)];
-        scorer.score(all, allRows, predictions);
-        final double[] reference = new double[FunnelMetrics.SCORE_BINS];
-        for (int i = 0; i < allRows; i++) {
-            reference[Math.min(FunnelMetrics.SCORE_BINS - 1, (int) (predictions[i] * FunnelMetrics.SCORE_BINS))]++;
-        }
-        for (int b = 0; b < reference.length; b++) {
-            reference[b] /= Math.max(1, allRows);
-        }
-        state.ranker(scorer, reference);
+                examples.rows(), examples.positives(), examples.users(), seconds(t0), weights));
+        state.ranker(scorer, examples.predictionReference(scorer));
+    }
+
+    /**
+     * Ranking examples from {@code data}: a state built from its first 90%, candidates of users active in the last
+     * 10% (see {@link RankingExamples}).
+     */
+    public RankingExamples examples(final Dataset data) {
+        final int cut = (int) (data.size() * 0.9);
+        return RankingExamples.collect(data, buildWithoutRanker(data.slice(0, cut)), config, 3000);
     }
 
     /** A pipeline for offline use: every channel inline, no time budget enforced, no Vert.x. */

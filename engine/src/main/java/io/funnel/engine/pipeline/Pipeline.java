@@ -11,6 +11,7 @@ import io.funnel.engine.rerank.ReRankPolicies;
 import io.funnel.engine.rerank.ReRankPolicy;
 import io.funnel.features.ItemColumns;
 import io.funnel.features.UserRow;
+import io.funnel.model.MicroBatcher;
 import io.funnel.model.Scorer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -44,6 +45,7 @@ public final class Pipeline {
     private final boolean excludeSeen;
     private final boolean stockOnly;
     private final Vertx vertx;
+    private final MicroBatcher batcher;
     private final ThreadLocal<Scratch> scratch;
 
     /**
@@ -53,6 +55,18 @@ public final class Pipeline {
     public Pipeline(final ServingState state, final List<Channel> channels, final ReRankPolicies policies,
             final Budgets budgets, final FunnelMetrics metrics, final int preRankKeep, final boolean excludeSeen,
             final boolean stockOnly, final Vertx vertx) {
+        this(state, channels, policies, budgets, metrics, preRankKeep, excludeSeen, stockOnly, vertx, null);
+    }
+
+    /**
+     * As above, ranking through {@code batcher} (which scores with the state's ranker model) on the serving path.
+     *
+     * @param batcher coalesces rank requests into batched model calls; {@code null} scores inline
+     */
+    public Pipeline(final ServingState state, final List<Channel> channels, final ReRankPolicies policies,
+            final Budgets budgets, final FunnelMetrics metrics, final int preRankKeep, final boolean excludeSeen,
+            final boolean stockOnly, final Vertx vertx, final MicroBatcher batcher) {
+        this.batcher = batcher;
         if (channels.size() > 30) {
             throw new IllegalArgumentException("at most 30 channels, got " + channels.size());
         }
@@ -124,12 +138,12 @@ public final class Pipeline {
             pending.add(f.onSuccess(i -> done[i] = System.nanoTime() - retrieveStart <= budgetNs));
         }
         if (pending.isEmpty()) {
-            return Future.succeededFuture(afterRetrieve(ctx, done, retrieveStart));
+            return afterRetrieveAsync(ctx, done, retrieveStart);
         }
         final Promise<RecommendResponse> promise = Promise.promise();
         Future.join(pending).onComplete(ignored -> {
             try {
-                promise.complete(afterRetrieve(ctx, done, retrieveStart));
+                afterRetrieveAsync(ctx, done, retrieveStart).onComplete(promise);
             } catch (final RuntimeException e) {
                 promise.fail(e);
             }
@@ -182,8 +196,51 @@ public final class Pipeline {
         metrics.recordChannel(channel.name(), System.nanoTime() - start, out.count());
     }
 
+    /** Everything after retrieval, on the calling thread: the inline path and offline evaluation. */
     private RecommendResponse afterRetrieve(final RequestContext ctx, final boolean[] done, final long start) {
-        final RecommendResponse response = ctx.response();
+        if (toRank(ctx, done, start)) {
+            rank(ctx);
+        }
+        return respond(ctx);
+    }
+
+    /**
+     * Everything after retrieval on the serving path: with a micro-batcher the rank stage is asynchronous and the
+     * answer completes on the caller's context once the batch is scored (or rejected: then pre-rank order).
+     */
+    private Future<RecommendResponse> afterRetrieveAsync(final RequestContext ctx, final boolean[] done,
+            final long start) {
+        if (batcher == null) {
+            return Future.succeededFuture(afterRetrieve(ctx, done, start));
+        }
+        if (!toRank(ctx, done, start)) {
+            return Future.succeededFuture(respond(ctx));
+        }
+        final long rankStart = System.nanoTime();
+        final int n = ctx.candidates().count();
+        if (n == 0) {
+            return Future.succeededFuture(respond(ctx));
+        }
+        fillFeatures(ctx);
+        final int heads = state.ranker().headCount();
+        if (ctx.rankOut.length < n * heads) {
+            ctx.rankOut = new float[n * heads * 2];
+        }
+        final long deadline = rankStart + budgets.stageBudgetNs(StageId.RANK, rankStart, ctx.deadlineNs());
+        return batcher.submit(ctx.features, n, deadline, ctx.rankOut).map(scores -> {
+            applyScores(ctx, scores, n, heads);
+            endStage(ctx, StageId.RANK, rankStart);
+            return respond(ctx);
+        }).recover(failure -> {
+            // Queue full, deadline missed or the model failed: answer in pre-rank order, flagged.
+            endStage(ctx, StageId.RANK, rankStart);
+            degrade(ctx, StageId.RANK.metricName());
+            return Future.succeededFuture(respond(ctx));
+        });
+    }
+
+    /** Merge, filter, hydrate and pre-rank; returns whether there is time left to rank. */
+    private boolean toRank(final RequestContext ctx, final boolean[] done, final long start) {
         for (int c = 0; c < channels.length; c++) {
             if (!done[c]) {
                 ctx.abandon(); // the late channel may still write into this context
@@ -197,10 +254,15 @@ public final class Pipeline {
         preRank(ctx);
         if (System.nanoTime() >= ctx.deadlineNs()) {
             degrade(ctx, StageId.RANK.metricName());
-        } else {
-            hydrateItems(ctx); // rows in pre-ranked order for the model
-            rank(ctx);
+            return false;
         }
+        hydrateItems(ctx); // rows in pre-ranked order for the model
+        return true;
+    }
+
+    /** Re-rank and fill the response. */
+    private RecommendResponse respond(final RequestContext ctx) {
+        final RecommendResponse response = ctx.response();
         final ReRankPolicy policy = policies.get(ctx.request().policy());
         if (System.nanoTime() >= ctx.deadlineNs()) {
             degrade(ctx, StageId.RE_RANK.metricName());
@@ -373,7 +435,7 @@ public final class Pipeline {
         rankFeatures.fill(ctx, set, ctx.items(), s.categoryShare, ctx.features);
     }
 
-    /** Stage 7: the ranking model over every surviving candidate, in one call. */
+    /** Stage 7: the ranking model over every surviving candidate, in one call on this thread. */
     void rank(final RequestContext ctx) {
         final long start = System.nanoTime();
         final CandidateSet set = ctx.candidates();
@@ -386,12 +448,18 @@ public final class Pipeline {
                 ctx.rankOut = new float[n * heads * 2];
             }
             ranker.score(ctx.features, n, ctx.rankOut);
-            metrics.recordScores(ctx.rankOut, n, heads);
-            for (int i = 0; i < n; i++) {
-                set.score(i, ctx.rankOut[i * heads]);
-            }
+            applyScores(ctx, ctx.rankOut, n, heads);
         }
         endStage(ctx, StageId.RANK, start);
+    }
+
+    /** The first head (p(click)) becomes each candidate's score. */
+    private void applyScores(final RequestContext ctx, final float[] scores, final int n, final int heads) {
+        final CandidateSet set = ctx.candidates();
+        for (int i = 0; i < n; i++) {
+            set.score(i, scores[i * heads]);
+        }
+        metrics.recordScores(scores, n, heads);
     }
 
     /** Stage 8: the request's re-rank policy (diversity, exposure, freshness, exploration) into the response. */

@@ -108,6 +108,7 @@ public final class FunnelServer {
         private final ServingState state;
         private List<Channel> channels;
         private java.util.function.Supplier<Future<String>> modelReload;
+        private io.funnel.model.MicroBatcher batcher;
 
         private Builder(final FunnelConfig config, final ServingState state) {
             this.config = config;
@@ -117,6 +118,12 @@ public final class FunnelServer {
         /** Replaces the configured retrieval channels (for embedding Funnel with custom channels, and tests). */
         public Builder channels(final List<Channel> value) {
             channels = List.copyOf(value);
+            return this;
+        }
+
+        /** Ranks through this micro-batcher (scoring with the state's ranker) instead of inline. */
+        public Builder batcher(final io.funnel.model.MicroBatcher value) {
+            batcher = value;
             return this;
         }
 
@@ -134,7 +141,7 @@ public final class FunnelServer {
             final Budgets budgets = new Budgets(config.budgetsMicros("config"));
             final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
             final Pipeline pipeline = new Pipeline(state, chosen, new ReRankPolicies(config, state), budgets, metrics,
-                    config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx);
+                    config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx, batcher);
             final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis);
             metrics.eventQueueDepth(applier::queueDepth);
             final int loops = config.server.eventLoops > 0
