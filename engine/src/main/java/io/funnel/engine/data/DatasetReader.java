@@ -50,12 +50,7 @@ public final class DatasetReader {
             readItems(itemsFile, catalog);
         }
         final Log log = new Log();
-        try (BufferedReader reader = Files.newBufferedReader(interactions, StandardCharsets.UTF_8)) {
-            final String header = reader.readLine();
-            if (header == null) {
-                throw new DataFileException(interactions, 1, null, "empty file, expected a header line");
-            }
-            final Map<String, Integer> cols = columns(header);
+        forEachRow(interactions, (header, cols) -> {
             final int user = require(cols, "user_id", interactions);
             final int item = require(cols, "item_id", interactions);
             final Integer tsMsCol = cols.get("timestamp_ms");
@@ -66,18 +61,7 @@ public final class DatasetReader {
             }
             final Integer typeCol = cols.get("type");
             final Integer ratingCol = cols.get("rating");
-            String line;
-            long lineNo = 1;
-            while ((line = reader.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                final String[] f = line.split(",", -1);
-                if (f.length < cols.size()) {
-                    throw new DataFileException(interactions, lineNo, null,
-                            "expected " + cols.size() + " columns, got " + f.length);
-                }
+            return (f, lineNo) -> {
                 final long userId = parseLong(f[user], interactions, lineNo, "user_id");
                 final long itemId = parseLong(f[item], interactions, lineNo, "item_id");
                 final long ts = tsMsCol != null
@@ -95,10 +79,8 @@ public final class DatasetReader {
                     type = rating >= 4 ? EventType.LIKE : EventType.CLICK;
                 }
                 log.add(userId, catalog.ordinal(itemId), type, ts);
-            }
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot read " + interactions, e);
-        }
+            };
+        });
         return catalog.dataset(name, log);
     }
 
@@ -174,29 +156,13 @@ public final class DatasetReader {
     }
 
     private static void readItems(final Path file, final Catalog catalog) {
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            final String header = reader.readLine();
-            if (header == null) {
-                throw new DataFileException(file, 1, null, "empty file, expected a header line");
-            }
-            final Map<String, Integer> cols = columns(header);
+        forEachRow(file, (header, cols) -> {
             final int id = require(cols, "item_id", file);
             final Integer cat = cols.get("category");
             final Integer stock = cols.get("in_stock");
             final Integer created = cols.get("created_at_ms");
             final Integer creatorCol = cols.get("creator_id");
-            String line;
-            long lineNo = 1;
-            while ((line = reader.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                final String[] f = line.split(",", -1);
-                if (f.length < cols.size()) {
-                    throw new DataFileException(file, lineNo, null, "expected " + cols.size() + " columns, got "
-                            + f.length);
-                }
+            return (f, lineNo) -> {
                 final long itemId = parseLong(f[id], file, lineNo, "item_id");
                 final long category = cat == null ? 0 : parseLong(f[cat], file, lineNo, "category");
                 if (category < 0 || category > 1_000_000) {
@@ -210,6 +176,44 @@ public final class DatasetReader {
                             + " int, got " + creator);
                 }
                 catalog.creator(catalog.put(itemId, (int) category, inStock, createdMs), (int) creator);
+            };
+        });
+    }
+
+    /** Handles one data line of a CSV file: its fields and its 1-based line number. */
+    @FunctionalInterface
+    private interface RowHandler {
+        void row(String[] fields, long lineNo);
+    }
+
+    /** Builds the row handler once the header is known (the raw line and its column map). */
+    @FunctionalInterface
+    private interface HeaderHandler {
+        RowHandler header(String line, Map<String, Integer> columns);
+    }
+
+    /** Reads a comma-separated file with a header line; blank lines are skipped, short lines are errors. */
+    private static void forEachRow(final Path file, final HeaderHandler onHeader) {
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            final String header = reader.readLine();
+            if (header == null) {
+                throw new DataFileException(file, 1, null, "empty file, expected a header line");
+            }
+            final Map<String, Integer> cols = columns(header);
+            final RowHandler onRow = onHeader.header(header, cols);
+            String line;
+            long lineNo = 1;
+            while ((line = reader.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                final String[] f = line.split(",", -1);
+                if (f.length < cols.size()) {
+                    throw new DataFileException(file, lineNo, null, "expected " + cols.size() + " columns, got "
+                            + f.length);
+                }
+                onRow.row(f, lineNo);
             }
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
