@@ -106,6 +106,14 @@ final class HnswGraph {
             c = Arena.ofAuto().allocate((long) newCapacity * dimension, 64);
             MemorySegment.copy(codes, 0, c, 0, (long) n * dimension);
         }
+        // Deep copy: the old generation's upper lists must never see ids beyond its capacity, which searches
+        // still working on it would follow.
+        final int[][] up = new int[newCapacity][];
+        for (int i = 0; i < n; i++) {
+            if (upper[i] != null) {
+                up[i] = upper[i].clone();
+            }
+        }
         final HnswGraph g = new HnswGraph(
                 dimension,
                 maxDegree,
@@ -114,7 +122,7 @@ final class HnswGraph {
                 c,
                 quantizer,
                 Arrays.copyOf(links0, newCapacity * stride0),
-                Arrays.copyOf(upper, newCapacity),
+                up,
                 Arrays.copyOf(levels, newCapacity),
                 Arrays.copyOf(nodeOrdinal, newCapacity),
                 Arrays.copyOf(tombstones, (newCapacity + 63) >>> 6),

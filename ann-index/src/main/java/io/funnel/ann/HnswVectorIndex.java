@@ -50,8 +50,10 @@ public final class HnswVectorIndex implements VectorIndex {
     private final Object entryLock = new Object();
     private final ThreadLocal<Scratch> scratch;
     private final boolean l2;
-    /** Score of a pair for the diversity test: {@code alpha^2} for squared L2, 1 otherwise. */
-    private final float diversityFactor;
+    /** Whether build scores are negated squared L2 (L2 and inner product) rather than cosine. */
+    private final boolean buildL2;
+    /** {@code alpha^2}: the relaxation applies to distances, the kernels return squared ones. */
+    private final float alphaSquared;
 
     private volatile HnswGraph graph;
     private volatile int searchBeam;
@@ -72,7 +74,8 @@ public final class HnswVectorIndex implements VectorIndex {
         this.searchBeam = b.searchBeam;
         this.levelMultiplier = 1.0 / Math.log(b.maxDegree);
         this.l2 = b.metric == Metric.L2;
-        this.diversityFactor = l2 ? b.alpha * b.alpha : 1f;
+        this.buildL2 = b.metric != Metric.COSINE;
+        this.alphaSquared = b.alpha * b.alpha;
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new Object();
         }
@@ -441,7 +444,7 @@ public final class HnswVectorIndex implements VectorIndex {
         g.readVector(node, q);
         final int topLevel = HnswGraph.entryLevel(entry);
         int current = HnswGraph.entryNode(entry);
-        float currentScore = score(g, q, current);
+        float currentScore = buildScore(g, q, current);
         for (int l = topLevel; l > level; l--) {
             // Greedy descent: move to a better neighbour until none is better.
             boolean moved = true;
@@ -452,7 +455,7 @@ public final class HnswVectorIndex implements VectorIndex {
                 final int count = up[off];
                 for (int j = 1; j <= count; j++) {
                     final int nb = up[off + j];
-                    final float sc = score(g, q, nb);
+                    final float sc = buildScore(g, q, nb);
                     if (sc > currentScore) {
                         currentScore = sc;
                         current = nb;
@@ -461,11 +464,11 @@ public final class HnswVectorIndex implements VectorIndex {
                 }
             }
         }
-        for (int l = Math.min(level, topLevel); l >= 0; l--) {
-            searchLayer(g, q, null, current, buildBeam, l, null, false, s);
+        final int linkedLevels = Math.min(level, topLevel);
+        for (int l = linkedLevels; l >= 0; l--) {
+            searchLayer(g, q, null, current, buildBeam, l, null, false, true, s);
             final int found = s.drainSorted();
             final long[] sorted = s.sorted;
-            int kept = 0;
             // The node itself can be found when it was already reachable; it must never link to itself.
             int w = 0;
             for (int i = 0; i < found; i++) {
@@ -474,13 +477,19 @@ public final class HnswVectorIndex implements VectorIndex {
                 }
             }
             final int maxDeg = l == 0 ? g.maxDegree0 : maxDegree;
-            kept = selectDiverse(g, sorted, w, maxDeg, s.selected, s);
-            setLinks(g, node, l, s.selected, kept);
-            for (int i = 0; i < kept; i++) {
-                addBackLink(g, s.selected[i], node, l, s);
-            }
+            final int kept = selectDiverse(g, sorted, w, maxDeg, s.levelSelected[l], s);
+            s.levelCounts[l] = kept;
+            setLinks(g, node, l, s.levelSelected[l], kept);
             if (w > 0) {
                 current = TopK.ordinal(sorted[0]);
+            }
+        }
+        // Only now make the node reachable: a search (or another inserter) that arrives through a back link must
+        // find its links on every level it descends through, level 0 included.
+        for (int l = linkedLevels; l >= 0; l--) {
+            final int[] selected = s.levelSelected[l];
+            for (int i = 0, kept = s.levelCounts[l]; i < kept; i++) {
+                addBackLink(g, selected[i], node, l, s);
             }
         }
         if (level > topLevel) {
@@ -506,7 +515,7 @@ public final class HnswVectorIndex implements VectorIndex {
             g.readVector(c, cv);
             boolean diverse = true;
             for (int j = 0; j < kept; j++) {
-                if (!(toBase > diversityFactor * score(g, cv, out[j]))) {
+                if (!diverse(toBase, buildScore(g, cv, out[j]))) {
                     diverse = false;
                     break;
                 }
@@ -516,6 +525,15 @@ public final class HnswVectorIndex implements VectorIndex {
             }
         }
         return kept;
+    }
+
+    /**
+     * Vamana's rule in squared distances: keep candidate c unless some kept neighbour r is closer to c than the base
+     * is, by a factor alpha: {@code d(base, c)^2 < alpha^2 d(c, r)^2}. Cosine scores of unit vectors map to
+     * {@code d^2 = 2 - 2 s}; inner product has no distance, so it compares scores (alpha does not apply).
+     */
+    private boolean diverse(final float toBase, final float toKept) {
+        return buildL2 ? -toBase < alphaSquared * -toKept : 1f - toBase < alphaSquared * (1f - toKept);
     }
 
     private void setLinks(final HnswGraph g, final int node, final int level, final int[] nbrs, final int count) {
@@ -564,9 +582,9 @@ public final class HnswVectorIndex implements VectorIndex {
             final long[] pool = s.pool;
             for (int j = 0; j < count; j++) {
                 final int nb = links[base + 1 + j];
-                pool[j] = TopK.pack(score(g, tv, nb), nb);
+                pool[j] = TopK.pack(buildScore(g, tv, nb), nb);
             }
-            pool[count] = TopK.pack(score(g, tv, node), node);
+            pool[count] = TopK.pack(buildScore(g, tv, node), node);
             Arrays.sort(pool, 0, count + 1);
             reverse(pool, count + 1);
             final int kept = selectDiverse(g, pool, count + 1, maxDeg, s.prune, s);
@@ -656,7 +674,7 @@ public final class HnswVectorIndex implements VectorIndex {
                 }
             }
         }
-        searchLayer(g, q, qc, current, ef, 0, f, deletions, s);
+        searchLayer(g, q, qc, current, ef, 0, f, deletions, false, s);
         if (quantized) {
             // Re-score the whole beam exactly; int8 order is only approximately right.
             final TopK top = s.top;
@@ -745,6 +763,7 @@ public final class HnswVectorIndex implements VectorIndex {
             final int level,
             final OrdinalFilter filter,
             final boolean deletions,
+            final boolean build,
             final Scratch s) {
         final boolean quantized = qc != null;
         final int[] visited = s.visited(g.capacity);
@@ -759,7 +778,8 @@ public final class HnswVectorIndex implements VectorIndex {
         final int upperOff = (level - 1) * (maxDegree + 1);
 
         visited[entryNode] = mark;
-        final float entryScore = quantized ? score8(g, qc, entryNode) : score(g, q, entryNode);
+        final float entryScore =
+                quantized ? score8(g, qc, entryNode) : build ? buildScore(g, q, entryNode) : score(g, q, entryNode);
         candidates.push(~TopK.pack(entryScore, entryNode));
         if ((!deletions || !g.isDeleted(entryNode)) && (filter == null || filter.test(nodeOrdinal[entryNode]))) {
             results.push(TopK.pack(entryScore, entryNode));
@@ -787,7 +807,7 @@ public final class HnswVectorIndex implements VectorIndex {
                     continue;
                 }
                 visited[nb] = mark;
-                final float sc = quantized ? score8(g, qc, nb) : score(g, q, nb);
+                final float sc = quantized ? score8(g, qc, nb) : build ? buildScore(g, q, nb) : score(g, q, nb);
                 if (sc > worst) {
                     candidates.push(~TopK.pack(sc, nb));
                     if ((!deletions || !g.isDeleted(nb)) && (filter == null || filter.test(nodeOrdinal[nb]))) {
@@ -811,6 +831,16 @@ public final class HnswVectorIndex implements VectorIndex {
         return l2 ? -OPS.squaredDistance(q, g.vectors, offset, dimension) : OPS.dotProduct(q, g.vectors, offset, dimension);
     }
 
+    /**
+     * Score used while building: the search score, except for inner product, whose graph is built in Euclidean
+     * space (inner product is not a metric, and a graph linked by it connects poorly; searches still rank by it).
+     */
+    private float buildScore(final HnswGraph g, final float[] q, final int node) {
+        final long offset = node * g.rowBytes;
+        return buildL2 ? -OPS.squaredDistance(q, g.vectors, offset, dimension)
+                : OPS.dotProduct(q, g.vectors, offset, dimension);
+    }
+
     private float score8(final HnswGraph g, final byte[] qc, final int node) {
         final long offset = (long) node * dimension;
         return l2 ? -OPS.squaredDistanceInt8(qc, g.codes, offset, dimension)
@@ -823,7 +853,8 @@ public final class HnswVectorIndex implements VectorIndex {
         final float[] candidate;
         final float[] target;
         final byte[] queryCode;
-        final int[] selected;
+        final int[][] levelSelected;
+        final int[] levelCounts = new int[MAX_LEVEL + 1];
         final int[] prune;
         final long[] pool;
         final LongHeap candidates = new LongHeap(512);
@@ -838,7 +869,7 @@ public final class HnswVectorIndex implements VectorIndex {
             candidate = new float[dimension];
             target = new float[dimension];
             queryCode = new byte[dimension];
-            selected = new int[2 * maxDegree + 1];
+            levelSelected = new int[MAX_LEVEL + 1][2 * maxDegree + 1];
             prune = new int[2 * maxDegree + 1];
             pool = new long[2 * maxDegree + 2];
         }
@@ -880,7 +911,7 @@ public final class HnswVectorIndex implements VectorIndex {
         int maxDegree = 16;
         int buildBeam = 100;
         int searchBeam = 64;
-        float alpha = 1.0f;
+        float alpha = 1.2f;
         int initialCapacity = 1024;
         int buildThreads = Runtime.getRuntime().availableProcessors();
         Quantization quantization = Quantization.NONE;
@@ -910,7 +941,7 @@ public final class HnswVectorIndex implements VectorIndex {
             return this;
         }
 
-        /** Diversity relaxation for L2 neighbour selection, 1.0..2.0 (1.0 is plain HNSW). Default 1.0. */
+        /** Diversity relaxation for L2 neighbour selection, 1.0..2.0 (1.0 is plain HNSW). Default 1.2. */
         public Builder alpha(final float alpha) {
             this.alpha = alpha;
             return this;
