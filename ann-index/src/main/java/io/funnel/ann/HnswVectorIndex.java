@@ -911,7 +911,7 @@ public final class HnswVectorIndex implements VectorIndex {
         int maxDegree = 16;
         int buildBeam = 100;
         int searchBeam = 64;
-        float alpha = 1.2f;
+        float alpha = 1.0f;
         int initialCapacity = 1024;
         int buildThreads = Runtime.getRuntime().availableProcessors();
         Quantization quantization = Quantization.NONE;
@@ -941,7 +941,7 @@ public final class HnswVectorIndex implements VectorIndex {
             return this;
         }
 
-        /** Diversity relaxation for L2 neighbour selection, 1.0..2.0 (1.0 is plain HNSW). Default 1.2. */
+        /** Diversity relaxation for L2 neighbour selection, 1.0..2.0 (1.0 is plain HNSW). Default 1.0. */
         public Builder alpha(final float alpha) {
             this.alpha = alpha;
             return this;

@@ -76,6 +76,9 @@ public final class AnnBenchCommand implements Callable<Integer> {
     @Option(names = "--max-degree", defaultValue = "16", description = "Funnel maxDegree (default: ${DEFAULT-VALUE}).")
     int maxDegree;
 
+    @Option(names = "--alpha", defaultValue = "1.0", description = "Funnel diversity alpha (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
     @Option(names = "--build-beam", defaultValue = "100", description = "Funnel build beam (default: ${DEFAULT-VALUE}).")
     int buildBeam;
 
@@ -87,6 +90,17 @@ public final class AnnBenchCommand implements Callable<Integer> {
 
     @Option(names = "--repetitions", defaultValue = "5", description = "Timed repetitions per beam; the best counts.")
     int repetitions;
+
+    @Option(
+            names = "--filters",
+            defaultValue = "0.01,0.1,0.5",
+            description = "Filter selectivities to measure on funnel (recall and latency vs unfiltered); "
+                    + "'none' to skip (default: ${DEFAULT-VALUE}).")
+    String filterSelectivities;
+
+    @Option(names = "--no-persistence", negatable = true, defaultValue = "true",
+            description = "Save the funnel index, time the memory-mapped load, check it answers the same.")
+    boolean persistence;
 
     @Option(names = "--json", required = true, paramLabel = "OUT", description = "Where to write the JSON report.")
     Path json;
@@ -110,9 +124,9 @@ public final class AnnBenchCommand implements Callable<Integer> {
                 VectorOps.provider().name(), Runtime.getRuntime().availableProcessors());
 
         final List<AnnEngine> engines = new ArrayList<>();
-        engines.add(new FunnelEngine(m, maxDegree, buildBeam, Quantization.NONE));
+        engines.add(new FunnelEngine(m, maxDegree, buildBeam, alpha, Quantization.NONE));
         if (int8) {
-            engines.add(new FunnelEngine(m, maxDegree, buildBeam, Quantization.INT8));
+            engines.add(new FunnelEngine(m, maxDegree, buildBeam, alpha, Quantization.INT8));
         }
         for (final String peer : peers) {
             switch (peer.trim().toLowerCase(Locale.ROOT)) {
@@ -126,18 +140,42 @@ public final class AnnBenchCommand implements Callable<Integer> {
         }
 
         final Map<String, EngineReport> reports = new LinkedHashMap<>();
+        final StringBuilder extras = new StringBuilder();
         for (final AnnEngine engine : engines) {
             try (engine) {
                 reports.put(engine.name(), run(engine, data, k));
+                if (engine instanceof FunnelEngine f && f.name().equals("funnel")) {
+                    extras.append(AnnExtras.filtered(f.index(), data, m, k, selectivities(), minQueries));
+                    if (persistence) {
+                        extras.append(AnnExtras.persistence(f.index(), data, k));
+                    }
+                }
             }
             System.gc();
         }
-        writeJson(data, m, reports);
+        writeJson(data, m, reports, extras.toString());
         final Path svg = json.resolveSibling(stripExtension(json.getFileName().toString()) + ".svg");
         Files.writeString(svg, AnnPlot.svg(data.name(), reports));
         printSummary(reports);
         log("wrote %s and %s", json, svg);
         return 0;
+    }
+
+    private double[] selectivities() {
+        final String s = filterSelectivities.trim();
+        if (s.isEmpty() || s.equalsIgnoreCase("none")) {
+            return new double[0];
+        }
+        final String[] parts = s.split(",");
+        final double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = Double.parseDouble(parts[i].trim());
+            if (!(out[i] > 0 && out[i] <= 1)) {
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "--filters values must be in (0, 1], got '" + parts[i] + "'");
+            }
+        }
+        return out;
     }
 
     private AnnDataset loadData(final Metric m) throws IOException {
@@ -185,6 +223,9 @@ public final class AnnBenchCommand implements Callable<Integer> {
             }
             final double recall = hits / (double) (k * queries.length);
             final int perRep = Math.max(minQueries, queries.length);
+            for (int i = 0; i < perRep; i++) { // untimed: let every engine settle at this beam first
+                engine.search(queries[i % queries.length], k, beam, out);
+            }
             double bestQps = 0;
             final double[] all = new double[repetitions];
             for (int r = 0; r < repetitions; r++) {
@@ -253,7 +294,8 @@ public final class AnnBenchCommand implements Callable<Integer> {
         }
     }
 
-    private void writeJson(final AnnDataset data, final Metric m, final Map<String, EngineReport> reports)
+    private void writeJson(
+            final AnnDataset data, final Metric m, final Map<String, EngineReport> reports, final String extras)
             throws IOException {
         final StringBuilder sb = new StringBuilder(4096);
         sb.append("{\n");
@@ -299,6 +341,7 @@ public final class AnnBenchCommand implements Callable<Integer> {
             sb.append("    }").append(++e < reports.size() ? ",\n" : "\n");
         }
         sb.append("  },\n");
+        sb.append(extras);
         final EngineReport funnel = reports.get("funnel");
         sb.append("  \"ratios_vs_funnel\": {");
         int n = 0;
@@ -355,7 +398,7 @@ public final class AnnBenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void log(final String format, final Object... args) {
+    static void log(final String format, final Object... args) {
         System.err.printf(Locale.ROOT, "[bench ann] " + format + "%n", args);
     }
 }

@@ -66,6 +66,16 @@ record AnnDataset(String name, float[][] base, float[][] queries, int[][] truth)
 
     /** Exact top-{@code k} ordinals of every query (brute force with the SIMD kernels, in parallel). */
     static int[][] exactTopK(final float[][] base, final float[][] queries, final int k, final Metric metric) {
+        return exactTopK(base, queries, k, metric, i -> true);
+    }
+
+    /** Exact top-{@code k} among the base vectors {@code accept} passes. */
+    static int[][] exactTopK(
+            final float[][] base,
+            final float[][] queries,
+            final int k,
+            final Metric metric,
+            final java.util.function.IntPredicate accept) {
         final VectorOps ops = VectorOps.provider();
         final int[][] truth = new int[queries.length][];
         final float[][] b = metric == Metric.COSINE ? normalised(base) : base;
@@ -76,6 +86,9 @@ record AnnDataset(String name, float[][] base, float[][] queries, int[][] truth)
             final int[] best = new int[kk];
             java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
             for (int i = 0; i < b.length; i++) {
+                if (!accept.test(i)) {
+                    continue;
+                }
                 final float s = metric == Metric.L2
                         ? -ops.squaredDistance(q, 0, b[i], 0, q.length)
                         : ops.dotProduct(q, 0, b[i], 0, q.length);
@@ -90,7 +103,11 @@ record AnnDataset(String name, float[][] base, float[][] queries, int[][] truth)
                     best[j] = i;
                 }
             }
-            truth[qi] = best;
+            int found = 0;
+            while (found < kk && bestScore[found] != Float.NEGATIVE_INFINITY) {
+                found++;
+            }
+            truth[qi] = java.util.Arrays.copyOf(best, found);
         });
         return truth;
     }

@@ -12,11 +12,14 @@ final class FunnelEngine implements AnnEngine {
     private final Metric metric;
     private final int maxDegree;
     private final int buildBeam;
+    private final float alpha;
     private final Quantization quantization;
     private final SearchResults results = new SearchResults(16);
     private HnswVectorIndex index;
 
-    FunnelEngine(final Metric metric, final int maxDegree, final int buildBeam, final Quantization quantization) {
+    FunnelEngine(final Metric metric, final int maxDegree, final int buildBeam, final float alpha,
+            final Quantization quantization) {
+        this.alpha = alpha;
         this.metric = metric;
         this.maxDegree = maxDegree;
         this.buildBeam = buildBeam;
@@ -31,7 +34,7 @@ final class FunnelEngine implements AnnEngine {
     @Override
     public String settings() {
         return "HnswVectorIndex maxDegree=" + maxDegree + " (level 0: " + 2 * maxDegree + ") buildBeam=" + buildBeam
-                + " quantization=" + quantization + " kernels=" + VectorOps.provider().name();
+                + " alpha=" + alpha + " quantization=" + quantization + " kernels=" + VectorOps.provider().name();
     }
 
     @Override
@@ -39,6 +42,7 @@ final class FunnelEngine implements AnnEngine {
         index = HnswVectorIndex.builder(base[0].length, metric)
                 .maxDegree(maxDegree)
                 .buildBeam(buildBeam)
+                .alpha(alpha)
                 .quantization(quantization)
                 .buildThreads(threads)
                 .initialCapacity(base.length)
