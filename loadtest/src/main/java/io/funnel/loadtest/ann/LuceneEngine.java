@@ -55,6 +55,7 @@ final class LuceneEngine implements AnnEngine {
 
     @Override
     public void build(final float[][] base, final int threads) throws IOException {
+        close(); // a repeated build starts from an empty directory
         dir = Files.createTempDirectory("funnel-bench-lucene");
         directory = new MMapDirectory(dir);
         final KnnVectorsFormat format = new Lucene99HnswVectorsFormat(maxConn, beamWidth);
@@ -120,14 +121,17 @@ final class LuceneEngine implements AnnEngine {
     public void close() throws IOException {
         if (reader != null) {
             reader.close();
+            reader = null;
         }
         if (directory != null) {
             directory.close();
+            directory = null;
         }
         if (dir != null) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+            dir = null;
         }
     }
 }
