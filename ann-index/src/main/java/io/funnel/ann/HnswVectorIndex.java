@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code 2 * maxDegree} links per node, the upper levels {@code maxDegree}; neighbours are chosen with the HNSW
  * diversity heuristic (relaxed by {@code alpha} for L2, as in Vamana).
  *
- * <p>Filtered search: the index estimates the filter's selectivity from a fixed sample of nodes, then either scans
- * the accepted vectors exactly (few matches: a graph walk would have to visit most of the graph to find k of them)
- * or walks the graph through every node while only accepted nodes enter the result beam (many matches). The switch
- * point comes from a cost model, or from {@link Builder#exactScanSelectivity(double)}.
+ * <p>Filtered search: the index estimates the filter's selectivity from a fixed sample of 256 nodes, then scans the
+ * accepted vectors exactly when that is cheap (few matches, or a small index), walks the graph as usual when at least
+ * half the nodes pass (rejected nodes route but never enter the beam), and otherwise walks two hops at a time through
+ * rejected nodes so that only accepted nodes are scored (in the spirit of ACORN). A walk that ends with fewer than k
+ * results falls back to the exact scan. {@link Builder#exactScanSelectivity(double)} overrides the scan rule.
  *
  * <p>Threading: one writer thread calls {@link #add}, {@link #addAll}, {@link #remove}, {@link #compact} and
  * {@link #save}; {@link #addAll} and {@link #compact} fan the linking out to {@code buildThreads} threads internally.
@@ -643,7 +644,8 @@ public final class HnswVectorIndex implements VectorIndex {
         }
         final OrdinalFilter f = filter == OrdinalFilter.ALL ? null : filter;
         final int ef = Math.max(k, beam);
-        if (f != null && preferExactScan(g, n, f, ef)) {
+        final int plan = f == null ? PLAN_WALK : filterPlan(g, n, f, ef);
+        if (plan == PLAN_EXACT) {
             return exactScan(g, n, q, k, f, out, s);
         }
         final boolean deletions = g.tombstoneCount > 0;
@@ -674,7 +676,16 @@ public final class HnswVectorIndex implements VectorIndex {
                 }
             }
         }
-        searchLayer(g, q, qc, current, ef, 0, f, deletions, false, s);
+        if (plan == PLAN_TWO_HOP) {
+            searchTwoHop(g, q, qc, current, ef, f, deletions, s);
+        } else {
+            searchLayer(g, q, qc, current, ef, 0, f, deletions, false, s);
+        }
+        if (f != null && s.results.size() < k) {
+            // The walk ran out of accepted nodes it could reach (a very selective filter, or one that cuts the graph
+            // apart): the exact scan finds every accepted node.
+            return exactScan(g, n, q, k, f, out, s);
+        }
         if (quantized) {
             // Re-score the whole beam exactly; int8 order is only approximately right.
             final TopK top = s.top;
@@ -700,12 +711,24 @@ public final class HnswVectorIndex implements VectorIndex {
         return m;
     }
 
+    private static final int PLAN_WALK = 0;
+    private static final int PLAN_TWO_HOP = 1;
+    private static final int PLAN_EXACT = 2;
+
     /**
-     * Decides between an exact scan and a filtered graph walk. The walk costs about {@code ef * M0 / (2 p)} distance
-     * computations when a fraction {@code p} of nodes passes (it must see {@code ef} accepted nodes); the scan costs
-     * {@code p n} distances plus {@code n} cheap filter calls.
+     * Chooses how to run a filtered search from the filter's selectivity {@code p}, estimated on a fixed sample of
+     * nodes. An unfiltered walk scores about {@code V = ef * M0 / 2} vectors.
+     * <ul>
+     *   <li>{@code p >= 0.5}: walk the graph as usual, rejected nodes route but never enter the beam (at most ~2V).
+     *   <li>an exact scan ({@code p n} distances plus {@code n} filter calls, counted as 1/16 of a distance each)
+     *       cheaper than {@code 2V}: scan.
+     *   <li>{@code p >= 0.005}: a two-hop walk (as in ACORN): a rejected neighbour is not scored, its own neighbours
+     *       are looked at instead, so the walk moves through the accepted subgraph and scores only accepted nodes.
+     *   <li>otherwise: scan.
+     * </ul>
+     * {@link Builder#exactScanSelectivity(double)} set to {@code x >= 0} replaces the scan rule with {@code p < x}.
      */
-    private boolean preferExactScan(final HnswGraph g, final int n, final OrdinalFilter f, final int ef) {
+    private int filterPlan(final HnswGraph g, final int n, final OrdinalFilter f, final int ef) {
         final int step = Math.max(1, n / SELECTIVITY_SAMPLE);
         int sampled = 0;
         int accepted = 0;
@@ -718,11 +741,104 @@ public final class HnswVectorIndex implements VectorIndex {
         }
         final double p = Math.max(accepted, 0.5) / sampled;
         if (exactScanSelectivity >= 0) {
-            return p < exactScanSelectivity;
+            return p < exactScanSelectivity ? PLAN_EXACT : p >= 0.5 ? PLAN_WALK : PLAN_TWO_HOP;
         }
-        final double walk = ef * (double) g.maxDegree0 * 0.5 / p;
+        if (p >= 0.5) {
+            return PLAN_WALK;
+        }
+        final double unfiltered = ef * (double) g.maxDegree0 * 0.5;
         final double scan = p * n + n / 16.0;
-        return scan <= walk;
+        if (scan <= 2 * unfiltered || p < 0.005) {
+            return PLAN_EXACT;
+        }
+        return PLAN_TWO_HOP;
+    }
+
+    /**
+     * Level-0 beam search for selective filters: only accepted nodes are scored and queued; a rejected neighbour is
+     * stepped over to its own neighbours. Leaves up to {@code ef} accepted nodes in {@code s.results}.
+     */
+    private void searchTwoHop(
+            final HnswGraph g,
+            final float[] q,
+            final byte[] qc,
+            final int entryNode,
+            final int ef,
+            final OrdinalFilter filter,
+            final boolean deletions,
+            final Scratch s) {
+        final boolean quantized = qc != null;
+        final int[] visited = s.visited(g.capacity);
+        final int mark = s.mark;
+        final LongHeap candidates = s.candidates;
+        final LongHeap results = s.results;
+        candidates.clear();
+        results.clear();
+        final int[] nodeOrdinal = g.nodeOrdinal;
+        final int[] links = g.links0;
+        final int stride0 = g.stride0;
+
+        visited[entryNode] = mark;
+        final float entryScore = quantized ? score8(g, qc, entryNode) : score(g, q, entryNode);
+        candidates.push(~TopK.pack(entryScore, entryNode));
+        if ((!deletions || !g.isDeleted(entryNode)) && filter.test(nodeOrdinal[entryNode])) {
+            results.push(TopK.pack(entryScore, entryNode));
+        }
+        float worst = results.size() >= ef ? TopK.score(results.peek()) : Float.NEGATIVE_INFINITY;
+        while (!candidates.isEmpty()) {
+            final long best = ~candidates.pop();
+            if (TopK.score(best) < worst) {
+                break;
+            }
+            final int base = TopK.ordinal(best) * stride0;
+            for (int j = base + 1, end = base + 1 + links[base]; j < end; j++) {
+                final int nb = links[j];
+                if (visited[nb] == mark) {
+                    continue;
+                }
+                visited[nb] = mark;
+                if ((!deletions || !g.isDeleted(nb)) && filter.test(nodeOrdinal[nb])) {
+                    worst = offer(g, q, qc, nb, ef, worst, candidates, results, quantized);
+                    continue;
+                }
+                final int base2 = nb * stride0;
+                for (int i = base2 + 1, end2 = base2 + 1 + links[base2]; i < end2; i++) {
+                    final int nb2 = links[i];
+                    // Rejected second-hop nodes stay unmarked: reached directly later, they are stepped over too.
+                    if (visited[nb2] == mark
+                            || (deletions && g.isDeleted(nb2))
+                            || !filter.test(nodeOrdinal[nb2])) {
+                        continue;
+                    }
+                    visited[nb2] = mark;
+                    worst = offer(g, q, qc, nb2, ef, worst, candidates, results, quantized);
+                }
+            }
+        }
+    }
+
+    private float offer(
+            final HnswGraph g,
+            final float[] q,
+            final byte[] qc,
+            final int node,
+            final int ef,
+            final float worst,
+            final LongHeap candidates,
+            final LongHeap results,
+            final boolean quantized) {
+        final float sc = quantized ? score8(g, qc, node) : score(g, q, node);
+        if (!(sc > worst)) {
+            return worst;
+        }
+        final long packed = TopK.pack(sc, node);
+        candidates.push(~packed);
+        if (results.size() < ef) {
+            results.push(packed);
+        } else {
+            results.replaceTop(packed);
+        }
+        return results.size() >= ef ? TopK.score(results.peek()) : Float.NEGATIVE_INFINITY;
     }
 
     private int exactScan(
@@ -967,7 +1083,9 @@ public final class HnswVectorIndex implements VectorIndex {
 
         /**
          * Filter selectivity (fraction of nodes accepted, 0..1) below which filtered searches scan exactly instead of
-         * walking the graph; a negative value (the default) chooses by a cost model.
+         * walking the graph (0: always walk, 1: always scan); a negative value (the default) chooses by the cost model
+         * described on {@link HnswVectorIndex}. Whatever the choice, a walk that finds fewer than k accepted nodes
+         * falls back to the scan.
          */
         public Builder exactScanSelectivity(final double selectivity) {
             this.exactScanSelectivity = selectivity;

@@ -53,6 +53,7 @@ final class HnswlibEngine implements AnnEngine {
             case INNER_PRODUCT -> Jdk17DistanceFunctions.VECTOR_FLOAT_256_INNER_PRODUCT;
             case COSINE -> Jdk17DistanceFunctions.VECTOR_FLOAT_256_COSINE_DISTANCE;
         };
+        index = null; // a repeated build must not count the previous index
         final long before = usedHeap();
         index = HnswIndex.newBuilder(base[0].length, distance, base.length)
                 .withM(m)
