@@ -158,9 +158,10 @@ final class HnswIndexFile {
                 throw new IllegalStateException(file + ": header checksum mismatch, the file is corrupt");
             }
             final int dim = in.get(INT, 16);
-            final Metric metric = Metric.values()[in.get(INT, 20)];
+            final Metric metric = Metric.values()[checkedId(file, "metric", in.get(INT, 20), Metric.values().length)];
             final int maxDegree = in.get(INT, 24);
-            final Quantization quantization = Quantization.values()[in.get(INT, 40)];
+            final Quantization quantization = Quantization.values()[
+                    checkedId(file, "quantization", in.get(INT, 40), Quantization.values().length)];
             final int count = in.get(INT, 44);
             final long upperInts = in.get(LONG, 76);
             final long end = in.get(LONG, 84);
@@ -232,6 +233,13 @@ final class HnswIndexFile {
                 arena.close();
             }
         }
+    }
+
+    private static int checkedId(final Path file, final String what, final int id, final int count) {
+        if (id < 0 || id >= count) {
+            throw new IllegalStateException(file + ": unknown " + what + " id " + id + " in the header");
+        }
+        return id;
     }
 
     private static int crc(final MemorySegment segment, final long from, final long to) {

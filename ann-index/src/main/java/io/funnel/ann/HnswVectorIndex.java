@@ -61,6 +61,9 @@ public final class HnswVectorIndex implements VectorIndex {
     /** Writer-owned map from ordinal to node, -1 where absent. */
     private int[] ordinalToNode = new int[0];
     private Scratch writerScratch;
+    /** Writer-owned buffers for normalising and encoding an inserted vector. */
+    private final float[] writerVector;
+    private final byte[] writerCode;
 
     private HnswVectorIndex(final Builder b, final HnswGraph graph) {
         this.dimension = b.dimension;
@@ -81,6 +84,8 @@ public final class HnswVectorIndex implements VectorIndex {
             locks[i] = new Object();
         }
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(dimension, maxDegree));
+        this.writerVector = new float[dimension];
+        this.writerCode = new byte[dimension];
         this.graph = graph != null
                 ? graph
                 : new HnswGraph(dimension, maxDegree, b.initialCapacity, quantization == Quantization.INT8, null);
@@ -339,16 +344,16 @@ public final class HnswVectorIndex implements VectorIndex {
         ordinalToNode[ordinal] = node;
         final float[] v;
         if (metric == Metric.COSINE) {
-            v = vector.clone();
+            v = writerVector;
+            System.arraycopy(vector, 0, v, 0, dimension);
             FlatVectorIndex.normaliseInPlace(v);
         } else {
             v = vector;
         }
         MemorySegment.copy(v, 0, g.vectors, HnswGraph.FLOAT, node * g.rowBytes, dimension);
         if (g.codes != null) {
-            final byte[] code = new byte[dimension];
-            g.quantizer.encode(v, code);
-            MemorySegment.copy(code, 0, g.codes, ValueLayout.JAVA_BYTE, (long) node * dimension, dimension);
+            g.quantizer.encode(v, writerCode);
+            MemorySegment.copy(writerCode, 0, g.codes, ValueLayout.JAVA_BYTE, (long) node * dimension, dimension);
         }
         g.nodeOrdinal[node] = ordinal;
         g.levels[node] = (byte) randomLevel(node);
@@ -714,6 +719,11 @@ public final class HnswVectorIndex implements VectorIndex {
     private static final int PLAN_WALK = 0;
     private static final int PLAN_TWO_HOP = 1;
     private static final int PLAN_EXACT = 2;
+    /**
+     * Below this selectivity the accepted nodes are too sparse for two-hop steps to keep them connected (measured:
+     * recall@10 0.70 at 1% on 1M x 64), so the exact scan wins on recall whatever it costs.
+     */
+    private static final double TWO_HOP_MIN_SELECTIVITY = 0.05;
 
     /**
      * Chooses how to run a filtered search from the filter's selectivity {@code p}, estimated on a fixed sample of
@@ -722,7 +732,7 @@ public final class HnswVectorIndex implements VectorIndex {
      *   <li>{@code p >= 0.5}: walk the graph as usual, rejected nodes route but never enter the beam (at most ~2V).
      *   <li>an exact scan ({@code p n} distances plus {@code n} filter calls, counted as 1/16 of a distance each)
      *       cheaper than {@code 2V}: scan.
-     *   <li>{@code p >= 0.005}: a two-hop walk (as in ACORN): a rejected neighbour is not scored, its own neighbours
+     *   <li>{@code p >= 0.05}: a two-hop walk (as in ACORN): a rejected neighbour is not scored, its own neighbours
      *       are looked at instead, so the walk moves through the accepted subgraph and scores only accepted nodes.
      *   <li>otherwise: scan.
      * </ul>
@@ -748,7 +758,7 @@ public final class HnswVectorIndex implements VectorIndex {
         }
         final double unfiltered = ef * (double) g.maxDegree0 * 0.5;
         final double scan = p * n + n / 16.0;
-        if (scan <= 2 * unfiltered || p < 0.005) {
+        if (scan <= 2 * unfiltered || p < TWO_HOP_MIN_SELECTIVITY) {
             return PLAN_EXACT;
         }
         return PLAN_TWO_HOP;
@@ -1026,7 +1036,7 @@ public final class HnswVectorIndex implements VectorIndex {
         final Metric metric;
         int maxDegree = 16;
         int buildBeam = 100;
-        int searchBeam = 64;
+        int searchBeam = 100;
         float alpha = 1.0f;
         int initialCapacity = 1024;
         int buildThreads = Runtime.getRuntime().availableProcessors();
@@ -1051,7 +1061,10 @@ public final class HnswVectorIndex implements VectorIndex {
             return this;
         }
 
-        /** Default search beam ({@code ef}), 1..100000; changeable later. Default 64. */
+        /**
+         * Default search beam ({@code ef}), 1..100000; changeable later. Default 100: recall@10 0.999 on SIFT10K and
+         * about 0.965 on 1M x 64 clustered Gaussian data (64 gave 0.936 there).
+         */
         public Builder searchBeam(final int searchBeam) {
             this.searchBeam = searchBeam;
             return this;

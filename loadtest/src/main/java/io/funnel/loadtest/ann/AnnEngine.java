@@ -21,5 +21,5 @@ interface AnnEngine extends AutoCloseable {
     long memoryBytes();
 
     @Override
-    default void close() throws Exception {}
+    default void close() throws java.io.IOException {}
 }

@@ -91,7 +91,7 @@ final class JvectorEngine implements AnnEngine {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         if (searcher != null) {
             searcher.close();
         }
