@@ -58,9 +58,14 @@ public final class HnswVectorIndex implements VectorIndex {
 
     private volatile HnswGraph graph;
     private volatile int searchBeam;
-    /** Writer-owned map from ordinal to node, -1 where absent. */
-    private int[] ordinalToNode = new int[0];
+    /**
+     * Map from ordinal to node, -1 where absent. Written by the writer only; searches read it (for filters that
+     * enumerate their ordinals) through the volatile reference, entries being single ints.
+     */
+    private volatile int[] ordinalToNode = new int[0];
     private Scratch writerScratch;
+    /** The mapping of the file this index was loaded from, or {@code null}; closed by {@link #close()}. */
+    private final java.lang.foreign.Arena fileArena;
     /** Writer-owned buffers for normalising and encoding an inserted vector. */
     private final float[] writerVector;
     private final byte[] writerCode;
@@ -89,6 +94,7 @@ public final class HnswVectorIndex implements VectorIndex {
         this.graph = graph != null
                 ? graph
                 : new HnswGraph(dimension, maxDegree, b.initialCapacity, quantization == Quantization.INT8, null);
+        this.fileArena = graph != null ? graph.fileArena : null;
         if (graph != null) {
             rebuildOrdinalMap(graph);
         }
@@ -307,11 +313,14 @@ public final class HnswVectorIndex implements VectorIndex {
         HnswIndexFile.write(this, graph, file);
     }
 
+    /**
+     * Unmaps the file this index was loaded from, if any (later generations made by growth or compaction live in
+     * GC-managed memory). Call only when no search is running: a search on the mapping would fail.
+     */
     @Override
     public void close() {
-        final HnswGraph g = graph;
-        if (g.fileArena != null && g.fileArena.scope().isAlive()) {
-            g.fileArena.close();
+        if (fileArena != null && fileArena.scope().isAlive()) {
+            fileArena.close();
         }
     }
 
@@ -334,8 +343,9 @@ public final class HnswVectorIndex implements VectorIndex {
     private void writeNode(final HnswGraph g, final int node, final int ordinal, final float[] vector) {
         if (ordinal >= ordinalToNode.length) {
             final int old = ordinalToNode.length;
-            ordinalToNode = Arrays.copyOf(ordinalToNode, Math.max(ordinal + 1, Math.max(16, old * 2)));
-            Arrays.fill(ordinalToNode, old, ordinalToNode.length, -1);
+            final int[] grown = Arrays.copyOf(ordinalToNode, Math.max(ordinal + 1, Math.max(16, old * 2)));
+            Arrays.fill(grown, old, grown.length, -1);
+            ordinalToNode = grown; // publish only once filled
         }
         final int previous = ordinalToNode[ordinal];
         if (previous >= 0) {
@@ -757,7 +767,7 @@ public final class HnswVectorIndex implements VectorIndex {
             return PLAN_WALK;
         }
         final double unfiltered = ef * (double) g.maxDegree0 * 0.5;
-        final double scan = p * n + n / 16.0;
+        final double scan = p * n + (f.nextAccepted(0) == OrdinalFilter.NOT_ENUMERABLE ? n / 16.0 : n / 512.0);
         if (scan <= 2 * unfiltered || p < TWO_HOP_MIN_SELECTIVITY) {
             return PLAN_EXACT;
         }
@@ -862,6 +872,20 @@ public final class HnswVectorIndex implements VectorIndex {
         final TopK top = s.top;
         top.reset(k);
         final boolean deletions = g.tombstoneCount > 0;
+        final int first = f.nextAccepted(0);
+        if (first != OrdinalFilter.NOT_ENUMERABLE) {
+            // Visit only the accepted ordinals: n filter calls would cost more than the distances at 1% of 1M.
+            final int[] map = ordinalToNode;
+            for (int ord = first; ord >= 0 && ord < map.length; ord = f.nextAccepted(ord + 1)) {
+                final int node = map[ord];
+                if (node < 0 || node >= n || (deletions && g.isDeleted(node)) || g.nodeOrdinal[node] != ord) {
+                    continue; // absent, not yet published in this generation, removed, or from another generation
+                }
+                top.offer(score(g, q, node), ord);
+            }
+            top.drainTo(out);
+            return out.count();
+        }
         final int[] ordinals = g.nodeOrdinal;
         for (int node = 0; node < n; node++) {
             if (deletions && g.isDeleted(node)) {

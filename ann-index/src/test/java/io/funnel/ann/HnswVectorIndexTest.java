@@ -115,6 +115,16 @@ class HnswVectorIndexTest {
                 assertTrue(recall >= 0.95, when + " recall@10 " + recall);
             };
             check.accept("before compaction");
+            final BitSet every = new BitSet();
+            every.set(0, DATA.length);
+            final SearchResults scanned = new SearchResults(10);
+            for (final float[] q : QUERIES) {
+                // An enumerating filter scans by ordinal; removed ordinals must stay out there too.
+                index.search(q, 10, OrdinalFilter.of(every), scanned);
+                for (int i = 0; i < scanned.count(); i++) {
+                    assertFalse(removed.get(scanned.ordinal(i)), "scan returned removed " + scanned.ordinal(i));
+                }
+            }
             assertEquals(removed.cardinality(), index.compact());
             assertEquals(0, index.tombstoneCount());
             assertEquals(index.size(), index.nodeCount());
@@ -138,9 +148,10 @@ class HnswVectorIndexTest {
                 allowed.set(i);
             }
         }
-        final OrdinalFilter filter = allowed::get;
         final FlatVectorIndex exact = TestVectors.flat(DATA, Metric.L2);
-        // Cost model (default), forced graph walk, forced exact scan: all must keep recall and respect the filter.
+        // Cost model (default), forced graph walk, forced exact scan, each with a plain predicate and with a filter
+        // that enumerates its ordinals: all must keep recall and respect the filter.
+        for (final OrdinalFilter filter : new OrdinalFilter[] {allowed::get, OrdinalFilter.of(allowed)})
         for (final double threshold : new double[] {-1, 0, 1}) {
             try (HnswVectorIndex index = builder(Metric.L2).exactScanSelectivity(threshold).build()) {
                 index.addAll(DATA, 0);

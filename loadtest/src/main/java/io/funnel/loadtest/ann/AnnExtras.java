@@ -38,7 +38,7 @@ final class AnnExtras {
                     allowed.set(i);
                 }
             }
-            final OrdinalFilter filter = allowed::get;
+            final OrdinalFilter filter = OrdinalFilter.of(allowed); // enumerable, as a bitset from the feature cache would be
             final int[][] truth = AnnDataset.exactTopK(data.base(), data.queries(), k, metric, allowed::get);
             final double recall = recall(index, data.queries(), truth, k, filter);
             final long[][] lat = latencies(index, data.queries(), k, filter, minQueries);
