@@ -27,7 +27,8 @@ final class AnnExtras {
         final int beam = index.searchBeam();
         final StringBuilder sb = new StringBuilder();
         sb.append("  \"funnel_filtered\": {\"beam\": ").append(beam)
-                .append(", \"latency\": \"filtered and unfiltered queries alternate, so both see the same machine load\"")
+                .append(", \"latency\": \"filtered and unfiltered queries alternate, so both see the same machine load;"
+                        + " filters are OrdinalFilter.of(BitSet)\"")
                 .append(", \"unfiltered_recall\": ")
                 .append(AnnBenchCommand.fmt(recall(index, data.queries(), data.truth(), k, OrdinalFilter.ALL)));
         for (final double p : selectivities) {
