@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,9 +79,5 @@ class Sift10kRecallTest {
         }
         final double recall = recallAt10(flat, 0);
         assertTrue(recall >= 0.999, "exact recall@10 " + recall);
-    }
-
-    static boolean exists(final Path p) {
-        return Files.isRegularFile(p);
     }
 }
