@@ -10,6 +10,7 @@ import java.util.Arrays;
  * version counter that every search reads first.
  */
 public final class FlatVectorIndex implements VectorIndex {
+    private static final VectorOps OPS = VectorOps.provider();
     private final int dimension;
     private final Metric metric;
     private float[] vectors;
@@ -106,19 +107,9 @@ public final class FlatVectorIndex implements VectorIndex {
     }
 
     private float score(final float[] q, final float[] data, final int offset) {
-        if (metric == Metric.L2) {
-            float sum = 0f;
-            for (int i = 0; i < dimension; i++) {
-                final float d = q[i] - data[offset + i];
-                sum += d * d;
-            }
-            return -sum;
-        }
-        float dot = 0f;
-        for (int i = 0; i < dimension; i++) {
-            dot += q[i] * data[offset + i];
-        }
-        return dot;
+        return metric == Metric.L2
+                ? -OPS.squaredDistance(q, 0, data, offset, dimension)
+                : OPS.dotProduct(q, 0, data, offset, dimension);
     }
 
     private static float[] normalised(final float[] v) {

@@ -42,18 +42,21 @@ final class TopK {
         return size < k ? Float.NEGATIVE_INFINITY : score(heap[0]);
     }
 
-    /** Drains the heap into {@code out}, best first. */
+    /** Drains the heap into {@code out}, best first, by an in-place heap sort (no allocation). */
     void drainTo(final SearchResults out) {
         final int n = size;
-        out.reset(n);
-        final long[] sorted = new long[n];
-        for (int i = n - 1; i >= 0; i--) {
-            sorted[i] = heap[0];
-            heap[0] = heap[--size];
+        // Moving the minimum to the end each round leaves the array sorted best (highest) first.
+        for (int end = n - 1; end > 0; end--) {
+            final long min = heap[0];
+            heap[0] = heap[end];
+            size = end;
             siftDown(0);
+            heap[end] = min;
         }
+        size = 0;
+        out.reset(n);
         for (int i = 0; i < n; i++) {
-            out.add(ordinal(sorted[i]), score(sorted[i]));
+            out.add(ordinal(heap[i]), score(heap[i]));
         }
     }
 
