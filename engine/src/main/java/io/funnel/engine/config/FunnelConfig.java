@@ -104,11 +104,27 @@ public final class FunnelConfig {
     public static final class Channels {
         public Channel popular = new Channel(true, 100, false);
         public Channel itemcf = new Channel(true, 200, false);
-        public Channel ann = new Channel(true, 200, true);
+        public AnnChannel ann = new AnnChannel();
+    }
+
+    /** The embedding channel and its index. */
+    public static final class AnnChannel extends Channel {
+        /** {@code hnsw} (approximate graph index) or {@code flat} (exact scan, for small catalogs). */
+        public String index = "hnsw";
+        /** HNSW links per node on the upper levels (level 0 keeps twice as many). */
+        public int maxDegree = 16;
+        /** HNSW beam while building. */
+        public int buildBeam = 100;
+        /** HNSW beam while searching: higher is more recall, less speed. */
+        public int searchBeam = 100;
+
+        public AnnChannel() {
+            super(true, 200, false);
+        }
     }
 
     /** One retrieval channel. */
-    public static final class Channel {
+    public static class Channel {
         public boolean enabled;
         /** Candidates this channel returns at most. */
         public int k;
@@ -117,7 +133,7 @@ public final class FunnelConfig {
 
         public Channel() {}
 
-        Channel(final boolean enabled, final int k, final boolean offload) {
+        protected Channel(final boolean enabled, final int k, final boolean offload) {
             this.enabled = enabled;
             this.k = k;
             this.offload = offload;
@@ -334,6 +350,13 @@ public final class FunnelConfig {
         range(source, "channels.popular.k", channels.popular.k, 1, 10_000);
         range(source, "channels.itemcf.k", channels.itemcf.k, 1, 10_000);
         range(source, "channels.ann.k", channels.ann.k, 1, 10_000);
+        if (!channels.ann.index.equals("hnsw") && !channels.ann.index.equals("flat")) {
+            throw new ConfigException(source, "channels.ann.index", "must be hnsw or flat, got '"
+                    + channels.ann.index + "'");
+        }
+        range(source, "channels.ann.maxDegree", channels.ann.maxDegree, 2, 256);
+        range(source, "channels.ann.buildBeam", channels.ann.buildBeam, channels.ann.maxDegree, 10_000);
+        range(source, "channels.ann.searchBeam", channels.ann.searchBeam, 1, 10_000);
         if (!(popularity.halfLifeHours > 0)) {
             throw new ConfigException(source, "popularity.halfLifeHours", "must be > 0, got " + popularity.halfLifeHours);
         }

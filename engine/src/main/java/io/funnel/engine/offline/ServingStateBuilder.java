@@ -1,6 +1,7 @@
 package io.funnel.engine.offline;
 
 import io.funnel.ann.FlatVectorIndex;
+import io.funnel.ann.HnswVectorIndex;
 import io.funnel.ann.Metric;
 import io.funnel.ann.VectorIndex;
 import io.funnel.codecs.EventType;
@@ -115,16 +116,16 @@ public final class ServingStateBuilder {
         final boolean[] inStock = new boolean[items];
         final int[] creator = new int[items];
         final long[] created = new long[items];
-        final VectorIndex index = new FlatVectorIndex(dim, Metric.INNER_PRODUCT, items);
+        final float[][] vectors = new float[items][];
         for (int i = 0; i < items; i++) {
-            final float[] vector = emb.item(i);
-            writer.putItem(data.itemId(i), data.category(i), data.inStock(i), data.createdAtMs(i), vector);
+            vectors[i] = emb.item(i);
+            writer.putItem(data.itemId(i), data.category(i), data.inStock(i), data.createdAtMs(i), vectors[i]);
             category[i] = data.category(i);
             inStock[i] = data.inStock(i);
             creator[i] = data.creator(i);
             created[i] = data.createdAtMs(i);
-            index.add(i, vector);
         }
+        final VectorIndex index = buildIndex(vectors, dim);
         for (int u = 0; u < users; u++) {
             writer.putUserEmbedding(userIds[u], emb.user(u));
         }
@@ -203,6 +204,30 @@ public final class ServingStateBuilder {
     public RankingExamples examples(final Dataset data) {
         final int cut = (int) (data.size() * 0.9);
         return RankingExamples.collect(data, buildWithoutRanker(data.slice(0, cut)), config, 3000);
+    }
+
+    /** The embedding index of the config: HNSW (built on every core) or the exact flat index. */
+    private VectorIndex buildIndex(final float[][] vectors, final int dim) {
+        final long t0 = System.nanoTime();
+        final FunnelConfig.AnnChannel ann = config.channels.ann;
+        if ("flat".equals(ann.index) || vectors.length == 0) {
+            final VectorIndex flat = new FlatVectorIndex(dim, Metric.INNER_PRODUCT, vectors.length);
+            for (int i = 0; i < vectors.length; i++) {
+                flat.add(i, vectors[i]);
+            }
+            return flat;
+        }
+        final HnswVectorIndex hnsw = HnswVectorIndex.builder(dim, Metric.INNER_PRODUCT)
+                .maxDegree(ann.maxDegree)
+                .buildBeam(ann.buildBeam)
+                .searchBeam(ann.searchBeam)
+                .initialCapacity(vectors.length)
+                .seed(config.model.seed)
+                .build();
+        hnsw.addAll(vectors, 0);
+        log.accept(String.format("index: HNSW over %d items (degree %d, build beam %d, search beam %d) in %.1f s",
+                vectors.length, ann.maxDegree, ann.buildBeam, ann.searchBeam, seconds(t0)));
+        return hnsw;
     }
 
     /** A pipeline for offline use: every channel inline, no time budget enforced, no Vert.x. */

@@ -49,6 +49,9 @@ class AdminIT {
         config.admin.port = 0;
         config.admin.tokens.put("alice", TOKEN);
         config.model.bprEpochs = 4;
+        // The embedding channel runs on the worker pool here, so a lowered retrieve budget drops it (inline stages
+        // cannot be interrupted: they only count budget misses).
+        config.channels.ann.offload = true;
         config.budgets.put("total", "3s");
         config.budgets.put("retrieve", "2s");
         config.validate("test");
