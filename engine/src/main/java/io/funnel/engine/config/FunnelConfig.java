@@ -28,6 +28,7 @@ public final class FunnelConfig {
     public Model model = new Model();
     /** Per-stage budgets, durations such as {@code 5ms}, {@code 800us} or plain microseconds. */
     public Map<String, String> budgets = defaultBudgets();
+    public Features features = new Features();
     public Channels channels = new Channels();
     public Popularity popularity = new Popularity();
     public Filters filters = new Filters();
@@ -98,6 +99,17 @@ public final class FunnelConfig {
         public int queueCapacity = 1024;
         /** Batcher threads, each with its own model calls. */
         public int replicas = 1;
+    }
+
+    /** The online feature store. */
+    public static final class Features {
+        /**
+         * {@code memory} (heap arrays) or {@code chronicle} (persisted: Chronicle Map for ids and users, a dense
+         * memory-mapped row table for items). Either way it is rebuilt from the log at start-up.
+         */
+        public String store = "memory";
+        /** Folder of the chronicle store's files (emptied and rebuilt at start-up). */
+        public String directory = "data/features";
     }
 
     /** Retrieval channels. */
@@ -347,6 +359,10 @@ public final class FunnelConfig {
         range(source, "model.maxDelayMicros", model.maxDelayMicros, 0, 1_000_000);
         range(source, "model.queueCapacity", model.queueCapacity, 1, 1_000_000);
         range(source, "model.replicas", model.replicas, 1, 64);
+        if (!features.store.equals("memory") && !features.store.equals("chronicle")) {
+            throw new ConfigException(source, "features.store", "must be memory or chronicle, got '" + features.store
+                    + "'");
+        }
         range(source, "channels.popular.k", channels.popular.k, 1, 10_000);
         range(source, "channels.itemcf.k", channels.itemcf.k, 1, 10_000);
         range(source, "channels.ann.k", channels.ann.k, 1, 10_000);

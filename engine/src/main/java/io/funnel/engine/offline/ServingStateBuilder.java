@@ -21,6 +21,9 @@ import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.Popularity;
 import io.funnel.engine.retrieval.SeenItems;
 import io.funnel.features.FeatureWriter;
+import io.funnel.features.ChronicleFeatureStore;
+import io.funnel.features.FeatureSchema;
+import io.funnel.features.FeatureStore;
 import io.funnel.features.InMemoryFeatureStore;
 import io.funnel.model.LogisticScorer;
 import io.funnel.model.train.BprTrainer;
@@ -60,7 +63,7 @@ public final class ServingStateBuilder {
 
     /** Builds the state, training the ranker if the config asks for it. */
     public ServingState build(final Dataset data) {
-        final ServingState state = buildWithoutRanker(data);
+        final ServingState state = buildWithoutRanker(data, config.features.store.equals("chronicle"));
         if (config.model.trainRanker && data.size() >= 1000) {
             trainRanker(data, state);
         }
@@ -75,6 +78,11 @@ public final class ServingStateBuilder {
     }
 
     private ServingState buildWithoutRanker(final Dataset data) {
+        return buildWithoutRanker(data, false);
+    }
+
+    /** @param persisted build the feature store as the configured Chronicle store rather than in memory */
+    private ServingState buildWithoutRanker(final Dataset data, final boolean persisted) {
         final long t0 = System.nanoTime();
         final int items = data.itemCount();
         final int n = data.size();
@@ -110,7 +118,7 @@ public final class ServingStateBuilder {
         log.accept(String.format("embeddings: %d users x %d items x %d dims, %d epochs (%.1f s)", users, items, dim,
                 config.model.bprEpochs, seconds(t0)));
 
-        final InMemoryFeatureStore store = new InMemoryFeatureStore(dim, items);
+        final FeatureStore store = persisted ? chronicleStore(dim, items, users) : new InMemoryFeatureStore(dim, items);
         final FeatureWriter writer = store.writer();
         final int[] category = new int[items];
         final boolean[] inStock = new boolean[items];
@@ -204,6 +212,32 @@ public final class ServingStateBuilder {
     public RankingExamples examples(final Dataset data) {
         final int cut = (int) (data.size() * 0.9);
         return RankingExamples.collect(data, buildWithoutRanker(data.slice(0, cut)), config, 3000);
+    }
+
+    /** A fresh Chronicle store in the configured folder (its old files are removed: the log rebuilds it). */
+    private FeatureStore chronicleStore(final int dim, final int items, final int users) {
+        final java.nio.file.Path dir = java.nio.file.Path.of(config.features.directory);
+        try {
+            if (java.nio.file.Files.isDirectory(dir)) {
+                try (var files = java.nio.file.Files.list(dir)) {
+                    for (final java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                        java.nio.file.Files.deleteIfExists(f);
+                    }
+                }
+            }
+            java.nio.file.Files.createDirectories(dir);
+        } catch (final java.io.IOException e) {
+            throw new io.funnel.engine.FunnelException("features.directory: cannot prepare " + dir.toAbsolutePath()
+                    + ": " + e.getMessage(), e);
+        }
+        final ChronicleFeatureStore store = ChronicleFeatureStore.builder()
+                .directory(dir)
+                .schema(FeatureSchema.defaultSchema(dim))
+                .expectedItems(Math.max(1024, items))
+                .expectedUsers(Math.max(1024, (long) (users * 1.2)))
+                .open();
+        log.accept("features: Chronicle store in " + dir.toAbsolutePath());
+        return store;
     }
 
     /** The embedding index of the config: HNSW (built on every core) or the exact flat index. */
