@@ -33,7 +33,7 @@ public final class JsonCodec {
      * Decodes a recommendation request into {@code out}.
      *
      * <pre>{"userId": 42, "count": 10, "explain": false, "policy": "diverse",
-     *  "context": {"category": 3, "exclude": [17, 23]}}</pre>
+     *  "context": {"category": 3, "exclude": [17, 23], "boostCategories": {"5": 1.5}, "boostItems": {"17": 2}}}</pre>
      *
      * @throws BadInputException naming the field for malformed JSON, wrong types, out-of-range values, unknown
      *     fields or a missing {@code userId}
@@ -106,8 +106,44 @@ public final class JsonCodec {
                         i++;
                     }
                 }
+                case "boostCategories", "boostItems" -> decodeBoosts(p, value, "context." + field, out,
+                        field.equals("boostCategories"));
                 default -> throw new BadInputException("context." + field, "unknown field 'context." + field
-                        + "'; known fields are category, exclude");
+                        + "'; known fields are category, exclude, boostCategories, boostItems");
+            }
+        }
+    }
+
+    /** {@code {"<id>": factor, ...}}: positive factors, at most {@link RecommendRequest#MAX_BOOSTS}. */
+    private static void decodeBoosts(final JsonParser p, final JsonToken token, final String at,
+            final RecommendRequest out, final boolean categories) throws IOException {
+        expect(p, token, JsonToken.START_OBJECT, at, at + " must be an object of id to factor");
+        int n = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            final String key = p.currentName();
+            final String path = at + "." + key;
+            final long id;
+            try {
+                id = Long.parseLong(key);
+            } catch (final NumberFormatException e) {
+                throw new BadInputException(path, path + ": keys must be integer ids, got '" + key + "'");
+            }
+            final JsonToken v = p.nextToken();
+            if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
+                throw new BadInputException(path, path + " must be a number, got " + describe(p, v));
+            }
+            final double factor = p.getDoubleValue();
+            if (!(factor > 0 && factor <= 100) || id < 0 || (categories && id > Integer.MAX_VALUE)) {
+                throw new BadInputException(path, path + " must be a factor in (0, 100] for a non-negative id, got "
+                        + p.getText());
+            }
+            if (++n > RecommendRequest.MAX_BOOSTS) {
+                throw new BadInputException(at, at + " holds at most " + RecommendRequest.MAX_BOOSTS + " entries");
+            }
+            if (categories) {
+                out.addBoostCategory((int) id, (float) factor);
+            } else {
+                out.addBoostItem(id, (float) factor);
             }
         }
     }

@@ -21,6 +21,14 @@ public final class RecommendRequest {
     private String policy;
     private long[] exclude = new long[16];
     private int excludeCount;
+    /** Largest number of boosts in one request. */
+    public static final int MAX_BOOSTS = 100;
+    private int[] boostCategories = new int[4];
+    private float[] boostCategoryFactors = new float[4];
+    private int boostCategoryCount;
+    private long[] boostItems = new long[4];
+    private float[] boostItemFactors = new float[4];
+    private int boostItemCount;
 
     /** Resets every field to its default. */
     public RecommendRequest clear() {
@@ -30,6 +38,8 @@ public final class RecommendRequest {
         category = ANY_CATEGORY;
         policy = null;
         excludeCount = 0;
+        boostCategoryCount = 0;
+        boostItemCount = 0;
         return this;
     }
 
@@ -95,6 +105,56 @@ public final class RecommendRequest {
     /** The {@code i}-th excluded item id. */
     public long exclude(final int i) {
         return exclude[i];
+    }
+
+    /** Number of per-request category boosts. */
+    public int boostCategoryCount() {
+        return boostCategoryCount;
+    }
+
+    public int boostCategory(final int i) {
+        return boostCategories[i];
+    }
+
+    /** Relevance multiplier of the {@code i}-th boosted category. */
+    public float boostCategoryFactor(final int i) {
+        return boostCategoryFactors[i];
+    }
+
+    /** Multiplies the relevance of items in {@code category} by {@code factor} for this request. */
+    public RecommendRequest addBoostCategory(final int category, final float factor) {
+        if (boostCategoryCount == boostCategories.length) {
+            boostCategories = Arrays.copyOf(boostCategories, boostCategoryCount * 2);
+            boostCategoryFactors = Arrays.copyOf(boostCategoryFactors, boostCategoryCount * 2);
+        }
+        boostCategories[boostCategoryCount] = category;
+        boostCategoryFactors[boostCategoryCount++] = factor;
+        return this;
+    }
+
+    /** Number of per-request item boosts. */
+    public int boostItemCount() {
+        return boostItemCount;
+    }
+
+    public long boostItem(final int i) {
+        return boostItems[i];
+    }
+
+    /** Relevance multiplier of the {@code i}-th boosted item. */
+    public float boostItemFactor(final int i) {
+        return boostItemFactors[i];
+    }
+
+    /** Multiplies the relevance of item {@code itemId} by {@code factor} for this request. */
+    public RecommendRequest addBoostItem(final long itemId, final float factor) {
+        if (boostItemCount == boostItems.length) {
+            boostItems = Arrays.copyOf(boostItems, boostItemCount * 2);
+            boostItemFactors = Arrays.copyOf(boostItemFactors, boostItemCount * 2);
+        }
+        boostItems[boostItemCount] = itemId;
+        boostItemFactors[boostItemCount++] = factor;
+        return this;
     }
 
     /** Adds an item id to exclude. */

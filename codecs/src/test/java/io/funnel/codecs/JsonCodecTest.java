@@ -27,6 +27,21 @@ class JsonCodecTest {
     }
 
     @Test
+    void decodesPerRequestBoosts() {
+        final RecommendRequest r = JsonCodec.decodeRecommend(b("{\"userId\": 1, \"context\": {\"boostCategories\":"
+                + " {\"3\": 1.5, \"7\": 2}, \"boostItems\": {\"100042\": 0.5}}}"), new RecommendRequest());
+        assertEquals(2, r.boostCategoryCount());
+        assertEquals(7, r.boostCategory(1));
+        assertEquals(2f, r.boostCategoryFactor(1));
+        assertEquals(100042L, r.boostItem(0));
+        assertEquals(0.5f, r.boostItemFactor(0));
+        assertField("context.boostItems.x", "{\"userId\": 1, \"context\": {\"boostItems\": {\"x\": 2}}}",
+                "keys must be integer ids");
+        assertField("context.boostCategories.3", "{\"userId\": 1, \"context\": {\"boostCategories\": {\"3\": 0}}}",
+                "factor in (0, 100]");
+    }
+
+    @Test
     void reusedRequestIsReset() {
         final RecommendRequest r = new RecommendRequest();
         JsonCodec.decodeRecommend(b("{\"userId\": 1, \"count\": 3, \"context\": {\"exclude\": [9]}}"), r);

@@ -120,6 +120,7 @@ final class RerankBenchCommand implements Callable<Integer> {
         policies.put("mmr+linucb", lin);
 
         final UserRow user = new UserRow(dim);
+        final io.funnel.codecs.RecommendRequest request = new io.funnel.codecs.RecommendRequest();
         final Map<String, double[]> results = new LinkedHashMap<>();
         System.out.printf(Locale.ROOT, "%d candidates -> %d slots, dim %d, %d calls each, one thread%n", candidates,
                 slots, dim, iterations);
@@ -135,7 +136,7 @@ final class RerankBenchCommand implements Callable<Integer> {
             for (int i = -iterations / 4; i < iterations; i++) { // the first quarter warms up
                 final int p = (i & Integer.MAX_VALUE) % pools;
                 final long start = System.nanoTime();
-                policy.apply(sets[p], rows[p], user, new int[0], now, slots, o -> o, Long.MAX_VALUE,
+                policy.apply(sets[p], rows[p], user, new int[0], request, now, slots, o -> o, Long.MAX_VALUE,
                         (step, nanos) -> { }, step -> { }, draws, out);
                 final long nanos = System.nanoTime() - start;
                 if (i >= 0) {

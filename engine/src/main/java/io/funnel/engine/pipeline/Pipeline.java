@@ -469,7 +469,7 @@ public final class Pipeline {
         final int count = ctx.request().count();
         final Scratch s = scratch.get();
         final long deadline = start + budgets.stageBudgetNs(StageId.RE_RANK, start, ctx.deadlineNs());
-        policy.apply(set, ctx.items(), ctx.user(), ctx.seen(), ctx.nowMs(), count, state.store()::itemIdAt,
+        policy.apply(set, ctx.items(), ctx.user(), ctx.seen(), ctx.request(), ctx.nowMs(), count, state.store()::itemIdAt,
                 deadline, metrics::recordStep, what -> degrade(ctx, what), s.random, s.policyOut);
         final ReRankPolicy.Output out = s.policyOut;
         for (int i = 0; i < out.count(); i++) {

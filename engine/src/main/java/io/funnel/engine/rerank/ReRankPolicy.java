@@ -1,5 +1,6 @@
 package io.funnel.engine.rerank;
 
+import io.funnel.codecs.RecommendRequest;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.pipeline.CandidateSet;
 import io.funnel.engine.pipeline.RankFeatures;
@@ -110,12 +111,14 @@ public final class ReRankPolicy {
      *
      * @param set candidates with their final relevance in {@link CandidateSet#score(int)}
      * @param items the candidates' rows, same positions
+     * @param request the request's own boosts ({@code context.boostCategories}, {@code context.boostItems}) apply on
+     *     top of the policy's
      * @param itemIdOf maps an ordinal to its external id (for item boosts and blocks)
      * @param deadlineNs after this, optional steps (cold start, exploration) are skipped and reported
      * @param degraded receives the name of each skipped step
      */
     public void apply(final CandidateSet set, final ItemColumns items, final UserRow user, final int[] seen,
-            final long nowMs, final int count, final java.util.function.IntToLongFunction itemIdOf,
+            final RecommendRequest request, final long nowMs, final int count, final java.util.function.IntToLongFunction itemIdOf,
             final long deadlineNs, final StepTimer timer, final java.util.function.Consumer<String> degraded,
             final SplittableRandom random, final Output out) {
         final int n = set.count();
@@ -142,6 +145,19 @@ public final class ReRankPolicy {
                     final Double ib = itemBoosts.get(itemIdOf.applyAsLong(ordinal));
                     if (ib != null) {
                         r *= ib;
+                    }
+                }
+                for (int b = 0; b < request.boostCategoryCount(); b++) {
+                    if (request.boostCategory(b) == category) {
+                        r *= request.boostCategoryFactor(b);
+                    }
+                }
+                if (request.boostItemCount() > 0) {
+                    final long itemId = itemIdOf.applyAsLong(ordinal);
+                    for (int b = 0; b < request.boostItemCount(); b++) {
+                        if (request.boostItem(b) == itemId) {
+                            r *= request.boostItemFactor(b);
+                        }
                     }
                 }
                 if (config.maxImpressions > 0 && s.shown.get(ordinal) >= config.maxImpressions) {

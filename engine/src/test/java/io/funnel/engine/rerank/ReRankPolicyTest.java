@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.funnel.codecs.RecommendRequest;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.pipeline.CandidateSet;
 import io.funnel.engine.pipeline.Candidates;
@@ -74,9 +75,11 @@ class ReRankPolicyTest {
                 new LinUcbModel(ExplorationFeatures.WIDTH));
     }
 
+    private RecommendRequest request = new RecommendRequest();
+
     private ReRankPolicy.Output run(final ReRankPolicy policy, final UserRow user, final int count) {
         final ReRankPolicy.Output out = new ReRankPolicy.Output();
-        policy.apply(set, items, user, new int[0], NOW, count, ordinal -> 1000L + ordinal, Long.MAX_VALUE,
+        policy.apply(set, items, user, new int[0], request, NOW, count, ordinal -> 1000L + ordinal, Long.MAX_VALUE,
                 (step, nanos) -> { }, degraded::add, new SplittableRandom(1), out);
         return out;
     }
@@ -98,6 +101,20 @@ class ReRankPolicyTest {
         for (int i = 0; i < out.count(); i++) {
             assertTrue(attributes.category(ordinal(out, i)) != 0, "blocked category at slot " + i);
         }
+    }
+
+    @Test
+    void theRequestsOwnBoostsApply() {
+        final FunnelConfig.Policy p = new FunnelConfig.Policy();
+        p.selector = "greedy";
+        final ReRankPolicy policy = policy(p);
+        request = new RecommendRequest().addBoostItem(1025L, 10f).addBoostCategory(4, 3f);
+        final ReRankPolicy.Output out = run(policy, new UserRow(2), 3);
+        assertEquals(25, ordinal(out, 0), "item 1025 boosted tenfold by the request");
+        // Category 4 (ordinals 4, 9, 14, ...) tripled: the best of them (4) beats everything but the item boost.
+        assertEquals(4, ordinal(out, 1));
+        request = new RecommendRequest();
+        assertEquals(0, ordinal(run(policy, new UserRow(2), 3), 0), "without boosts, relevance order");
     }
 
     @Test
@@ -192,7 +209,7 @@ class ReRankPolicyTest {
         p.exploration = new FunnelConfig.Exploration();
         final ReRankPolicy policy = policy(p);
         final ReRankPolicy.Output out = new ReRankPolicy.Output();
-        policy.apply(set, items, new UserRow(2), new int[0], NOW, 10, o -> o, 0L, (s, n) -> { }, degraded::add,
+        policy.apply(set, items, new UserRow(2), new int[0], new RecommendRequest(), NOW, 10, o -> o, 0L, (s, n) -> { }, degraded::add,
                 new SplittableRandom(1), out);
         assertEquals(10, out.count(), "the selector still fills the list");
         assertEquals(List.of("re_rank.cold_start", "re_rank.exploration"), degraded);
