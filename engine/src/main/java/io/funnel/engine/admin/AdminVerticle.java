@@ -57,6 +57,8 @@ public final class AdminVerticle extends VerticleBase {
     private final ArrayDeque<String> history = new ArrayDeque<>();
     private final List<HttpServerResponse> streams = new ArrayList<>();
     private FunnelMetrics.Stats previous;
+    private long previousBatches;
+    private long previousBatchRows;
     private HttpServer server;
     private long timer = -1;
 
@@ -342,6 +344,15 @@ public final class AdminVerticle extends VerticleBase {
         stats.channelCandidates().forEach((k, v) -> candidates.put(k, v - prev.channelCandidates().getOrDefault(k,
                 0L)));
         node.put("eventQueue", stats.eventQueueDepth());
+        node.put("rankQueue", metrics.rankQueueDepth());
+        final long batches = metrics.rankBatches();
+        final long batchRows = metrics.rankBatchRows();
+        node.put("batchRows", batches > previousBatches ? (double) (batchRows - previousBatchRows)
+                / (batches - previousBatches) : 0.0);
+        previousBatches = batches;
+        previousBatchRows = batchRows;
+        final ObjectNode drift = node.putObject("featurePsi");
+        metrics.featurePsi().forEach(drift::put);
         final long[] scores = metrics.scoreHistogram();
         final var scoreArray = node.putArray("scores");
         for (final long c : scores) {

@@ -58,6 +58,15 @@ public final class FunnelMetrics implements MultiCollector {
             new java.util.concurrent.atomic.AtomicLongArray(SCORE_BINS);
     private volatile double[] scoreReference;
     private final java.util.function.IntSupplier[] queueDepths = new java.util.function.IntSupplier[1];
+    private volatile java.util.function.IntSupplier rankQueueDepth = () -> 0;
+    private volatile java.util.function.LongSupplier rankBatches = () -> 0;
+    private volatile java.util.function.LongSupplier rankBatchRows = () -> 0;
+    /** Input features watched for drift: names, bin upper edges per feature (training quantiles), served counts. */
+    private volatile String[] driftNames = new String[0];
+    private volatile int[] driftColumns = new int[0];
+    private volatile float[][] driftEdges = new float[0][];
+    private volatile java.util.concurrent.atomic.AtomicLongArray[] driftCounts =
+            new java.util.concurrent.atomic.AtomicLongArray[0];
     private volatile Supplier<String> modelVersion = () -> "";
 
     public FunnelMetrics() {
@@ -108,6 +117,88 @@ public final class FunnelMetrics implements MultiCollector {
     /** Where the event-queue depth is read from, for export. */
     public void eventQueueDepth(final java.util.function.IntSupplier supplier) {
         queueDepths[0] = supplier;
+    }
+
+    /** Where the micro-batcher's queue depth and batch counters are read from (zeros without a batcher). */
+    public void rankBatcher(final java.util.function.IntSupplier queueDepth,
+            final java.util.function.LongSupplier batches, final java.util.function.LongSupplier rows) {
+        rankQueueDepth = queueDepth;
+        rankBatches = batches;
+        rankBatchRows = rows;
+    }
+
+    /** Rank requests waiting in the micro-batcher. */
+    public int rankQueueDepth() {
+        return rankQueueDepth.getAsInt();
+    }
+
+    /** Model calls made by the micro-batcher so far. */
+    public long rankBatches() {
+        return rankBatches.getAsLong();
+    }
+
+    /** Rows scored by the micro-batcher so far. */
+    public long rankBatchRows() {
+        return rankBatchRows.getAsLong();
+    }
+
+    /**
+     * Watches input features for drift: for each name, the feature column in the rank rows and the upper edges of
+     * its bins at training time (deciles, so each training bin holds a tenth of the rows).
+     */
+    public void featureReference(final String[] names, final int[] columns, final float[][] edges) {
+        final java.util.concurrent.atomic.AtomicLongArray[] counts =
+                new java.util.concurrent.atomic.AtomicLongArray[names.length];
+        for (int i = 0; i < names.length; i++) {
+            counts[i] = new java.util.concurrent.atomic.AtomicLongArray(edges[i].length + 1);
+        }
+        driftCounts = counts;
+        driftEdges = edges.clone();
+        driftColumns = columns.clone();
+        driftNames = names.clone();
+    }
+
+    /** Records the watched features of {@code rows} rank rows of {@code width} columns. */
+    public void recordFeatures(final float[] features, final int rows, final int width) {
+        final int[] columns = driftColumns;
+        final float[][] edges = driftEdges;
+        final java.util.concurrent.atomic.AtomicLongArray[] counts = driftCounts;
+        for (int f = 0; f < columns.length; f++) {
+            final float[] e = edges[f];
+            for (int r = 0; r < rows; r++) {
+                final float v = features[r * width + columns[f]];
+                int bin = 0;
+                while (bin < e.length && v > e[bin]) {
+                    bin++;
+                }
+                counts[f].incrementAndGet(bin);
+            }
+        }
+    }
+
+    /** PSI of each watched feature against its training distribution (uniform over its decile bins). */
+    public Map<String, Double> featurePsi() {
+        final Map<String, Double> out = new LinkedHashMap<>();
+        final String[] names = driftNames;
+        final java.util.concurrent.atomic.AtomicLongArray[] counts = driftCounts;
+        for (int f = 0; f < names.length; f++) {
+            final int bins = counts[f].length();
+            long total = 0;
+            for (int b = 0; b < bins; b++) {
+                total += counts[f].get(b);
+            }
+            if (total == 0) {
+                continue;
+            }
+            double psi = 0;
+            final double q = 1.0 / bins;
+            for (int b = 0; b < bins; b++) {
+                final double p = Math.max(1e-4, (double) counts[f].get(b) / total);
+                psi += (p - q) * Math.log(p / q);
+            }
+            out.put(names[f], psi);
+        }
+        return out;
     }
 
     /** Current prediction histogram, counts per bin. */
@@ -286,6 +377,22 @@ public final class FunnelMetrics implements MultiCollector {
                     .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(psi).build())
                     .build());
         }
+        final Map<String, Double> featurePsi = featurePsi();
+        if (!featurePsi.isEmpty()) {
+            final GaugeSnapshot.Builder g = GaugeSnapshot.builder()
+                    .name("funnel_feature_psi")
+                    .help("Population stability index of served ranker inputs against their training distribution");
+            featurePsi.forEach((name, value) -> g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                    .value(value).labels(Labels.of("feature", name)).build()));
+            out.add(g.build());
+        }
+        out.add(GaugeSnapshot.builder()
+                .name("funnel_rank_queue_depth")
+                .help("Rank requests waiting in the micro-batcher")
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(rankQueueDepth()).build())
+                .build());
+        out.add(counter("funnel_rank_batches", "Model calls made by the micro-batcher", rankBatches(), Labels.EMPTY));
+        out.add(counter("funnel_rank_batch_rows", "Rows scored by the micro-batcher", rankBatchRows(), Labels.EMPTY));
         if (queueDepths[0] != null) {
             out.add(GaugeSnapshot.builder()
                     .name("funnel_event_queue_depth")

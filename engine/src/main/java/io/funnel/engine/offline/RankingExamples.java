@@ -176,6 +176,24 @@ public final class RankingExamples {
     }
 
     /**
+     * Decile edges of feature column {@code column} over every collected candidate: nine upper bin edges, so that
+     * each of the ten bins holds a tenth of the training rows (the reference for input drift).
+     */
+    public float[] decileEdges(final int column) {
+        final int width = RankFeatures.WIDTH;
+        final float[] values = new float[allRows];
+        for (int i = 0; i < allRows; i++) {
+            values[i] = all[i * width + column];
+        }
+        Arrays.sort(values);
+        final float[] edges = new float[9];
+        for (int d = 1; d <= 9; d++) {
+            edges[d - 1] = allRows == 0 ? 0f : values[Math.min(allRows - 1, (int) ((long) allRows * d / 10))];
+        }
+        return edges;
+    }
+
+    /**
      * The distribution of {@code scorer}'s first head over every collected candidate (not only the sampled ones),
      * as shares of {@link FunnelMetrics#SCORE_BINS} bins: the reference the drift monitor compares serving with.
      */

@@ -33,6 +33,7 @@ public final class ServingState {
     private final LinUcbModel linUcb;
     private volatile Scorer ranker;
     private volatile double[] scoreReference;
+    private volatile float[][] featureEdges;
 
     public ServingState(final String source, final FeatureStore store, final Popularity popularity,
             final CoVisitation coVisitation, final VectorIndex index, final ItemAttributes attributes,
@@ -104,6 +105,19 @@ public final class ServingState {
     public double[] scoreReference() {
         return scoreReference;
     }
+
+    /** Training-time decile edges of the watched rank features ({@link #DRIFT_FEATURES}), or {@code null}. */
+    public float[][] featureEdges() {
+        return featureEdges;
+    }
+
+    public void featureEdges(final float[][] edges) {
+        featureEdges = edges;
+    }
+
+    /** Rank features whose input distribution is watched for drift. */
+    public static final java.util.List<String> DRIFT_FEATURES = java.util.List.of("dot", "log_popularity",
+            "category_affinity");
 
     /** Sets the ranker together with its training-time prediction distribution. */
     public void ranker(final Scorer next, final double[] reference) {

@@ -203,6 +203,11 @@ public final class ServingStateBuilder {
         log.accept(String.format("ranker: %s fitted on %d rows (%d positives) from %d users (%.1f s): %s", version,
                 examples.rows(), examples.positives(), examples.users(), seconds(t0), weights));
         state.ranker(scorer, examples.predictionReference(scorer));
+        final float[][] edges = new float[ServingState.DRIFT_FEATURES.size()][];
+        for (int f = 0; f < edges.length; f++) {
+            edges[f] = examples.decileEdges(RankFeatures.NAMES.indexOf(ServingState.DRIFT_FEATURES.get(f)));
+        }
+        state.featureEdges(edges);
     }
 
     /**

@@ -460,6 +460,7 @@ public final class Pipeline {
             set.score(i, scores[i * heads]);
         }
         metrics.recordScores(scores, n, heads);
+        metrics.recordFeatures(ctx.features, n, RankFeatures.WIDTH);
     }
 
     /** Stage 8: the request's re-rank policy (diversity, exposure, freshness, exploration) into the response. */

@@ -138,6 +138,17 @@ public final class FunnelServer {
             final FunnelMetrics metrics = new FunnelMetrics();
             metrics.modelVersion(() -> state.ranker().version());
             metrics.scoreReference(state.scoreReference());
+            if (state.featureEdges() != null) {
+                final String[] names = ServingState.DRIFT_FEATURES.toArray(new String[0]);
+                final int[] columns = new int[names.length];
+                for (int i = 0; i < names.length; i++) {
+                    columns[i] = io.funnel.engine.pipeline.RankFeatures.NAMES.indexOf(names[i]);
+                }
+                metrics.featureReference(names, columns, state.featureEdges());
+            }
+            if (batcher != null) {
+                metrics.rankBatcher(batcher::queueDepth, batcher::batches, batcher::rowsScored);
+            }
             final Budgets budgets = new Budgets(config.budgetsMicros("config"));
             final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
             final Pipeline pipeline = new Pipeline(state, chosen, new ReRankPolicies(config, state), budgets, metrics,

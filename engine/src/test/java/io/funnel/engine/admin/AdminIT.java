@@ -184,6 +184,9 @@ class AdminIT {
             assertTrue(tick.get("budgets").get("total").asLong() > 0);
         }
         assertTrue(requests >= 20, "the feed counted the requests: " + requests);
+        final JsonNode last = history.get(history.size() - 1);
+        assertTrue(last.get("featurePsi").has("log_popularity"), "input drift is watched: " + last);
+        assertTrue(last.has("rankQueue") && last.has("batchRows"));
         screenshotWithChromium();
     }
 
@@ -214,7 +217,7 @@ class AdminIT {
         traffic.start();
         try (HeadlessChromium browser = new HeadlessChromium(chromium, profile, url)) {
             final String status = "document.getElementById('status')";
-            final boolean live = browser.waitFor("!!" + status + " && " + status + ".dataset.plots === '15' && "
+            final boolean live = browser.waitFor("!!" + status + " && " + status + ".dataset.plots === '16' && "
                     + "Number(" + status + ".dataset.minPoints) >= 3", Duration.ofSeconds(60));
             final String detail = browser.evaluate("JSON.stringify(Object.assign({error: document.getElementById("
                     + "'error').textContent}, " + status + ".dataset))");

@@ -99,6 +99,8 @@ class TrainServeIT {
                 assertEquals(5, answer.get("items").size());
                 final List<String> degraded = JSON.readerForListOf(String.class).readValue(answer.get("degraded"));
                 assertFalse(degraded.contains("rank"), "ranked by the batcher, not the fallback: " + degraded);
+                assertTrue(server.metrics().rankBatches() >= 1 && server.metrics().rankBatchRows() >= 5,
+                        "the micro-batcher made the model call");
 
                 // A newer version whose SavedModel is damaged: refused, and the old one keeps serving.
                 final Path bad = bundles.resolve("v99991231-000000");
