@@ -218,7 +218,7 @@ class AdminIT {
         try (HeadlessChromium browser = new HeadlessChromium(chromium, profile, url)) {
             final String status = "document.getElementById('status')";
             final boolean live = browser.waitFor("!!" + status + " && " + status + ".dataset.plots === '16' && "
-                    + "Number(" + status + ".dataset.minPoints) >= 3", Duration.ofSeconds(60));
+                    + "Number(" + status + ".dataset.minPoints) >= 9", Duration.ofSeconds(90));
             final String detail = browser.evaluate("JSON.stringify(Object.assign({error: document.getElementById("
                     + "'error').textContent}, " + status + ".dataset))");
             assertTrue(live, "every plot shows live data points: " + detail);
