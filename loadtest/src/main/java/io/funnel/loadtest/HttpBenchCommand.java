@@ -93,11 +93,12 @@ public final class HttpBenchCommand implements Callable<Integer> {
         try {
             final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                     .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-            final Result recommend = run(client, "recommend", true);
+            final io.vertx.core.Context context = vertx.getOrCreateContext();
+            final Result recommend = run(context, client, "recommend", true);
             print(recommend);
             Result floor = null;
             if (!noFloor) {
-                floor = run(client, "health_live", false);
+                floor = run(context, client, "health_live", false);
                 print(floor);
                 System.out.printf(Locale.ROOT, "ratio recommend/floor: p50 %.2fx, p99 %.2fx%n",
                         recommend.p50 / floor.p50, recommend.p99 / floor.p99);
@@ -127,7 +128,8 @@ public final class HttpBenchCommand implements Callable<Integer> {
                 + "  max %8.0f us%n", r.name, r.requests, r.errors, r.throughput(), r.p50, r.p90, r.p99, r.p999, r.max);
     }
 
-    private Result run(final HttpClient client, final String name, final boolean recommend) throws Exception {
+    private Result run(final io.vertx.core.Context context, final HttpClient client, final String name,
+            final boolean recommend) throws Exception {
         final Recorder recorder = new Recorder(60_000_000L, 3);
         final AtomicLong errors = new AtomicLong();
         final AtomicLong outstanding = new AtomicLong();
@@ -155,7 +157,8 @@ public final class HttpBenchCommand implements Callable<Integer> {
             final Buffer body = recommend
                     ? Buffer.buffer("{\"userId\": " + (1 + random.nextInt(users)) + ", \"count\": " + count + "}")
                     : null;
-            client.request(options)
+            // Issue each request on the client's context so every listener is attached before I/O can complete.
+            context.runOnContext(v -> client.request(options)
                     .compose(req -> {
                         if (body != null) {
                             req.putHeader("content-type", "application/json");
@@ -172,7 +175,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
                             recorder.recordValue(Math.min(latencyUs, 60_000_000L));
                         }
                         outstanding.decrementAndGet();
-                    });
+                    }));
             sent++;
         }
         final long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
