@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /** {@code funnel eval}: offline evaluation on a temporal split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Temporal split; recall@K and NDCG@K of the popularity, item-CF and embedding channels alone"
-                + " and of the whole funnel. Prints a table and optionally writes JSON.")
+                + " and of the whole funnel (per re-rank policy, and with a trained bundle's ranker). Prints a table"
+                + " and optionally writes JSON.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--interactions", required = true,
             description = "Interactions: a folder from 'funnel generate', MovieLens u.data (or its folder), or CSV.")
@@ -42,6 +43,10 @@ final class EvalCommand implements Callable<Integer> {
             + " (e.g. relevance,diverse,dpp,explore); default: the configured default policy.")
     java.util.List<String> policies = java.util.List.of();
 
+    @Option(names = "--bundle", description = "Also evaluate the funnel with this bundle's TensorFlow ranker"
+            + " (a version folder written by funnel train), as the row funnel:bundle.")
+    Path bundle;
+
     @Option(names = "--json", description = "Write the report as JSON here.")
     Path json;
 
@@ -51,8 +56,21 @@ final class EvalCommand implements Callable<Integer> {
         final Dataset data = DatasetReader.read(interactions, DatasetFormat.parse(format));
         Boot.log(String.format("read %d items and %d interactions from %s", data.itemCount(), data.size(),
                 interactions));
-        final Evaluator.Report report = new Evaluator(cfg, Boot::log)
-                .k(k).trainFraction(trainFraction).maxUsers(maxUsers).policies(policies).evaluate(data);
+        final Evaluator evaluator = new Evaluator(cfg, Boot::log)
+                .k(k).trainFraction(trainFraction).maxUsers(maxUsers).policies(policies);
+        final Evaluator.Report report;
+        if (bundle != null) {
+            final Path ranker = Files.isDirectory(bundle.resolve("ranker")) ? bundle.resolve("ranker") : bundle;
+            try (io.funnel.model.SavedModelScorer scorer = io.funnel.model.SavedModelScorer.openBundle(ranker)) {
+                if (!scorer.featureNames().equals(io.funnel.engine.pipeline.RankFeatures.NAMES)) {
+                    throw new IllegalArgumentException(ranker + ": the model's features " + scorer.featureNames()
+                            + " are not the engine's " + io.funnel.engine.pipeline.RankFeatures.NAMES);
+                }
+                report = evaluator.ranker("bundle", scorer).evaluate(data);
+            }
+        } else {
+            report = evaluator.evaluate(data);
+        }
         System.out.print(report.table());
         if (json != null) {
             if (json.getParent() != null) {

@@ -67,7 +67,8 @@ public final class FunnelCli implements Callable<Integer> {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // Expected failures (bad config, bad data file) get one clear line, not a stack trace.
             if (e instanceof ConfigException || e instanceof DataFileException || e instanceof IllegalArgumentException
-                    || e instanceof FunnelException) {
+                    || e instanceof FunnelException || e instanceof io.funnel.model.ModelException
+                    || e instanceof io.funnel.features.FeatureStoreException) {
                 commandLine.getErr().println("funnel: " + e.getMessage());
                 return 2;
             }
