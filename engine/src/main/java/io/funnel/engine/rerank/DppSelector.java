@@ -43,15 +43,9 @@ public final class DppSelector implements Selector {
         final int dim = items.dimension();
         final float[] emb = items.embeddings();
         final int[] category = items.category();
-        float min = Float.POSITIVE_INFINITY;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            if (relevance[i] != Float.NEGATIVE_INFINITY) {
-                min = Math.min(min, relevance[i]);
-                max = Math.max(max, relevance[i]);
-            }
-        }
-        final float range = max > min ? max - min : 1f;
+        Vectors.relevanceRange(relevance, n, s.range);
+        final float min = s.range[0];
+        final float range = s.range[1];
         for (int i = 0; i < n; i++) {
             s.taken[i] = relevance[i] == Float.NEGATIVE_INFINITY;
             s.quality[i] = s.taken[i] ? 0f : (float) Math.exp(alpha * (relevance[i] - min) / range);
@@ -106,6 +100,7 @@ public final class DppSelector implements Selector {
     }
 
     private static final class Scratch {
+        final float[] range = new float[2];
         float[] quality = new float[0];
         float[] invNorm = new float[0];
         float[] gain = new float[0];

@@ -39,19 +39,14 @@ public final class MmrSelector implements Selector {
         final int dim = items.dimension();
         final float[] emb = items.embeddings();
         final int[] category = items.category();
-        float min = Float.POSITIVE_INFINITY;
-        float max = Float.NEGATIVE_INFINITY;
+        Vectors.relevanceRange(relevance, n, s.range);
+        final float min = s.range[0];
+        final float range = s.range[1];
         for (int i = 0; i < n; i++) {
-            final boolean blocked = relevance[i] == Float.NEGATIVE_INFINITY;
-            if (!blocked) {
-                min = Math.min(min, relevance[i]);
-                max = Math.max(max, relevance[i]);
-            }
             s.invNorm[i] = Vectors.inverseNorm(emb, i * dim, dim);
             s.maxSim[i] = Float.NEGATIVE_INFINITY;
-            s.taken[i] = blocked;
+            s.taken[i] = relevance[i] == Float.NEGATIVE_INFINITY;
         }
-        final float range = max > min ? max - min : 1f;
         constraints.reset();
         int placed = 0;
         while (placed < count) {
@@ -96,6 +91,7 @@ public final class MmrSelector implements Selector {
     }
 
     private static final class Scratch {
+        final float[] range = new float[2];
         float[] invNorm = new float[0];
         float[] maxSim = new float[0];
         boolean[] taken = new boolean[0];
