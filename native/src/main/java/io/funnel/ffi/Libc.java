@@ -74,6 +74,7 @@ final class Libc {
         return link(name, descriptor, true);
     }
 
+    @SuppressWarnings("restricted") // binding libc is this class's purpose; the JVM flag is in config/jvm.options
     private static MethodHandle link(final String name, final FunctionDescriptor descriptor, final boolean errno) {
         if (LINKER == null) {
             return null;
@@ -121,6 +122,7 @@ final class Libc {
         return name + " (" + strerror(errno) + ")";
     }
 
+    @SuppressWarnings("restricted") // strerror returns a zero-length segment; its text is under 256 bytes
     private static String strerror(final int errno) {
         if (STRERROR == null) {
             return "no strerror";

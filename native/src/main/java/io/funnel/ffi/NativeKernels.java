@@ -32,6 +32,7 @@ import java.util.Locale;
  *
  * <p>Threading: stateless; safe from any number of threads. No kernel allocates.
  */
+@SuppressWarnings("restricted") // loading and binding a C library is this class's purpose
 public final class NativeKernels {
     /** System property naming a {@code libfunnelkernels.so} to load instead of the bundled one. */
     public static final String PATH_PROPERTY = "funnel.nativeKernels.path";
