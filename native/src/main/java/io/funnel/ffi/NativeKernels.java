@@ -17,12 +17,13 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
- * Optional AVX2/FMA float32 kernels written in C ({@code src/main/c/funnel_kernels.c}), loaded through FFM from
- * {@code libfunnelkernels.so}. They keep the Java Vector API kernels honest in benchmarks; nothing depends on them.
+ * Optional AVX2/FMA float32 kernels and an AVX2 int8 dot product written in C ({@code src/main/c/funnel_kernels.c}),
+ * loaded through FFM from {@code libfunnelkernels.so}. They keep the Java Vector API kernels honest in benchmarks;
+ * nothing depends on them.
  *
  * <p>The library is looked for once, at class initialisation: the file named by {@value #PATH_PROPERTY} if set, else
- * the resource {@value #RESOURCE} that the Maven build compiles with gcc when it can (copied to a temporary file when it
- * sits inside a jar). It is used only on Linux x86-64 when the CPU has AVX2 and FMA. When it is not available,
+ * the resource {@value #RESOURCE} that the Maven build compiles with gcc when it can (copied to a temporary file when
+ * it sits inside a jar). It is used only on Linux x86-64 when the CPU has AVX2 and FMA. When it is not available,
  * {@link #isAvailable()} is false, {@link #unavailableReason()} says why, and the kernels run a plain Java loop, so
  * callers never fail for want of the library.
  *
@@ -39,15 +40,17 @@ public final class NativeKernels {
     /** Where the Maven build puts the library on the class path. */
     public static final String RESOURCE = "/native/linux-x86_64/libfunnelkernels.so";
 
-    private static final int ABI_VERSION = 1;
+    private static final int ABI_VERSION = 2;
     private static final MethodHandle DOT;
     private static final MethodHandle SQUARED_L2;
+    private static final MethodHandle DOT_INT8;
     private static final String UNAVAILABLE_REASON;
     private static final String SOURCE;
 
     static {
         MethodHandle dot = null;
         MethodHandle squaredL2 = null;
+        MethodHandle dotInt8 = null;
         String reason = null;
         String source = null;
         try {
@@ -71,6 +74,9 @@ public final class NativeKernels {
             dot = linker.downcallHandle(lookup.findOrThrow("funnel_dot_f32"), kernel, Linker.Option.critical(true));
             squaredL2 = linker.downcallHandle(lookup.findOrThrow("funnel_squared_l2_f32"), kernel,
                     Linker.Option.critical(true));
+            dotInt8 = linker.downcallHandle(lookup.findOrThrow("funnel_dot_i8"), FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    Linker.Option.critical(true));
         } catch (final Unavailable e) {
             reason = e.getMessage();
         } catch (final Throwable t) {
@@ -78,9 +84,11 @@ public final class NativeKernels {
             reason = "cannot load " + (source != null ? source : "the library") + ": " + t;
             dot = null;
             squaredL2 = null;
+            dotInt8 = null;
         }
         DOT = reason == null ? dot : null;
         SQUARED_L2 = reason == null ? squaredL2 : null;
+        DOT_INT8 = reason == null ? dotInt8 : null;
         UNAVAILABLE_REASON = reason;
         SOURCE = reason == null ? source : null;
     }
@@ -136,16 +144,44 @@ public final class NativeKernels {
         }
     }
 
+    /**
+     * Dot product of the first {@code n} signed bytes of {@code a} and {@code b}, wrapping like Java {@code int}
+     * arithmetic (no overflow below n = 131072).
+     *
+     * @throws IllegalArgumentException if {@code n} is negative or a segment holds fewer than {@code n} bytes
+     */
+    public static int dotInt8(final MemorySegment a, final MemorySegment b, final int n) {
+        check(a, b, n, Byte.BYTES);
+        if (DOT_INT8 == null) {
+            int sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += a.get(ValueLayout.JAVA_BYTE, i) * b.get(ValueLayout.JAVA_BYTE, i);
+            }
+            return sum;
+        }
+        try {
+            return (int) DOT_INT8.invokeExact(a, b, n);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("funnel_dot_i8 failed for n=" + n + ": " + t, t);
+        }
+    }
+
     private static void check(final MemorySegment a, final MemorySegment b, final int n) {
+        check(a, b, n, Float.BYTES);
+    }
+
+    private static void check(final MemorySegment a, final MemorySegment b, final int n, final int elementBytes) {
         if (n < 0) {
             throw new IllegalArgumentException("n must be >= 0, got " + n);
         }
-        final long bytes = (long) n * Float.BYTES;
+        final long bytes = (long) n * elementBytes;
         if (a.byteSize() < bytes) {
-            throw new IllegalArgumentException("segment a holds " + a.byteSize() + " bytes, n=" + n + " needs " + bytes);
+            throw new IllegalArgumentException(
+                    "segment a holds " + a.byteSize() + " bytes, n=" + n + " needs " + bytes);
         }
         if (b.byteSize() < bytes) {
-            throw new IllegalArgumentException("segment b holds " + b.byteSize() + " bytes, n=" + n + " needs " + bytes);
+            throw new IllegalArgumentException(
+                    "segment b holds " + b.byteSize() + " bytes, n=" + n + " needs " + bytes);
         }
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +48,8 @@ class NativeKernelsTest {
         return sum;
     }
 
-    private static void assertClose(final float expected, final float actual, final double magnitude, final String what) {
+    private static void assertClose(
+            final float expected, final float actual, final double magnitude, final String what) {
         final double bound = RELATIVE_TOLERANCE * Math.max(magnitude, Float.MIN_NORMAL);
         assertTrue(Math.abs(expected - actual) <= bound,
                 what + ": C " + actual + " vs Java " + expected + " (bound " + bound + ")");
@@ -82,11 +84,44 @@ class NativeKernelsTest {
         }
     }
 
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 7, 16, 64, 128, 768, 1021})
+    void int8DotIsExactlyTheJavaLoop(final int n) {
+        assumeAvailable();
+        final SplittableRandom random = new SplittableRandom(n * 17L + 3);
+        final byte[] a = new byte[n];
+        final byte[] b = new byte[n];
+        int expected = 0;
+        for (int i = 0; i < n; i++) {
+            // Full signed range, -128 included: the widening must be sign-correct.
+            a[i] = (byte) random.nextInt(256);
+            b[i] = (byte) random.nextInt(256);
+            expected += a[i] * b[i];
+        }
+        assertEquals(expected, NativeKernels.dotInt8(MemorySegment.ofArray(a), MemorySegment.ofArray(b), n));
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment na = arena.allocate(n + 1L).asSlice(1);
+            final MemorySegment nb = arena.allocate(n);
+            MemorySegment.copy(a, 0, na, ValueLayout.JAVA_BYTE, 0, n);
+            MemorySegment.copy(b, 0, nb, ValueLayout.JAVA_BYTE, 0, n);
+            assertEquals(expected, NativeKernels.dotInt8(na, nb, n));
+        }
+    }
+
+    @Test
+    void int8DotAtTheExtremes() {
+        final byte[] min = new byte[1021];
+        Arrays.fill(min, Byte.MIN_VALUE);
+        final MemorySegment segment = MemorySegment.ofArray(min);
+        assertEquals(1021 * 128 * 128, NativeKernels.dotInt8(segment, segment, 1021));
+    }
+
     @Test
     void zeroLengthIsZero() {
         final MemorySegment empty = MemorySegment.ofArray(new float[0]);
         assertEquals(0f, NativeKernels.dot(empty, empty, 0));
         assertEquals(0f, NativeKernels.squaredL2(empty, empty, 0));
+        assertEquals(0, NativeKernels.dotInt8(empty, empty, 0));
     }
 
     @Test
