@@ -29,6 +29,7 @@ public final class FunnelConfig {
     /** Per-stage budgets, durations such as {@code 5ms}, {@code 800us} or plain microseconds. */
     public Map<String, String> budgets = defaultBudgets();
     public Features features = new Features();
+    public Cpus cpus = new Cpus();
     public Channels channels = new Channels();
     public Popularity popularity = new Popularity();
     public Filters filters = new Filters();
@@ -99,6 +100,14 @@ public final class FunnelConfig {
         public int queueCapacity = 1024;
         /** Batcher threads, each with its own model calls. */
         public int replicas = 1;
+    }
+
+    /** CPU pinning per thread role (Linux; off by default: empty lists). */
+    public static final class Cpus {
+        /** CPUs the HTTP event loops may run on. */
+        public java.util.List<Integer> eventLoops = new java.util.ArrayList<>();
+        /** CPUs the event applier (the single writer) may run on. */
+        public java.util.List<Integer> ingest = new java.util.ArrayList<>();
     }
 
     /** The online feature store. */
@@ -359,6 +368,13 @@ public final class FunnelConfig {
         range(source, "model.maxDelayMicros", model.maxDelayMicros, 0, 1_000_000);
         range(source, "model.queueCapacity", model.queueCapacity, 1, 1_000_000);
         range(source, "model.replicas", model.replicas, 1, 64);
+        final int cores = Runtime.getRuntime().availableProcessors();
+        for (final Integer cpu : cpus.eventLoops) {
+            range(source, "cpus.eventLoops", cpu == null ? -1 : cpu, 0, cores - 1);
+        }
+        for (final Integer cpu : cpus.ingest) {
+            range(source, "cpus.ingest", cpu == null ? -1 : cpu, 0, cores - 1);
+        }
         if (!features.store.equals("memory") && !features.store.equals("chronicle")) {
             throw new ConfigException(source, "features.store", "must be memory or chronicle, got '" + features.store
                     + "'");

@@ -52,6 +52,12 @@ public final class EventApplier implements AutoCloseable {
      */
     public EventApplier(final ServingState state, final FunnelMetrics metrics, final int queueCapacity,
             final int refreshMillis) {
+        this(state, metrics, queueCapacity, refreshMillis, () -> { });
+    }
+
+    /** As above; {@code onStart} runs first on the applier thread (e.g. to pin it to a CPU). */
+    public EventApplier(final ServingState state, final FunnelMetrics metrics, final int queueCapacity,
+            final int refreshMillis, final Runnable onStart) {
         this.state = state;
         this.metrics = metrics;
         this.queue = new MpscArrayQueue<>(queueCapacity);
@@ -59,7 +65,10 @@ public final class EventApplier implements AutoCloseable {
         this.lastRefreshNs = System.nanoTime();
         this.userRow = new io.funnel.features.UserRow(state.store().dimension());
         this.categoryShare = new float[Math.max(1, state.categoryCount())];
-        this.thread = new Thread(this::run, "funnel-event-applier");
+        this.thread = new Thread(() -> {
+            onStart.run();
+            run();
+        }, "funnel-event-applier");
         this.thread.setDaemon(true);
         this.thread.start();
     }

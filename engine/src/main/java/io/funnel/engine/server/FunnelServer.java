@@ -153,7 +153,8 @@ public final class FunnelServer {
             final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
             final Pipeline pipeline = new Pipeline(state, chosen, new ReRankPolicies(config, state), budgets, metrics,
                     config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx, batcher);
-            final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis);
+            final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis,
+                    () -> ThreadPinning.pin("event applier", config.cpus.ingest));
             metrics.eventQueueDepth(applier::queueDepth);
             final int loops = config.server.eventLoops > 0
                     ? config.server.eventLoops
@@ -230,7 +231,7 @@ public final class FunnelServer {
                     .setCompressionSupported(false);
             return vertx.deployVerticle(
                     () -> new HttpApiVerticle(pipeline, applier, metrics, options, config.server.maxInFlight,
-                            config.server.maxBodyBytes, ready::get, draining::get),
+                            config.server.maxBodyBytes, ready::get, draining::get, config.cpus.eventLoops),
                     new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
         }
     }

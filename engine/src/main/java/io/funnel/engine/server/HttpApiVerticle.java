@@ -51,13 +51,15 @@ final class HttpApiVerticle extends VerticleBase {
     private final int maxBodyBytes;
     private final BooleanSupplier ready;
     private final BooleanSupplier draining;
+    private final java.util.List<Integer> eventLoopCpus;
     private final ArrayDeque<RequestContext> pool = new ArrayDeque<>();
     private HttpServer server;
 
     HttpApiVerticle(final Pipeline pipeline, final EventApplier applier, final FunnelMetrics metrics,
             final HttpServerOptions options, final int maxInFlight, final int maxBodyBytes,
-            final BooleanSupplier ready, final BooleanSupplier draining) {
+            final BooleanSupplier ready, final BooleanSupplier draining, final java.util.List<Integer> eventLoopCpus) {
         this.draining = draining;
+        this.eventLoopCpus = eventLoopCpus;
         this.pipeline = pipeline;
         this.applier = applier;
         this.metrics = metrics;
@@ -69,6 +71,7 @@ final class HttpApiVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        ThreadPinning.pin("event loop", eventLoopCpus); // start() runs on this verticle's event loop
         final Router router = Router.router(vertx);
         // A declared length over the limit is refused before any byte of the body is read.
         router.route("/v1/*").handler(rc -> {

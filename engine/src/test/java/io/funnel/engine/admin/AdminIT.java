@@ -52,6 +52,9 @@ class AdminIT {
         // The embedding channel runs on the worker pool here, so a lowered retrieve budget drops it (inline stages
         // cannot be interrupted: they only count budget misses).
         config.channels.ann.offload = true;
+        // Pinning on: the event loop and the event applier run on CPU 0 (a refusal would only log a warning).
+        config.cpus.eventLoops = List.of(0);
+        config.cpus.ingest = List.of(0);
         config.budgets.put("total", "3s");
         config.budgets.put("retrieve", "2s");
         config.validate("test");

@@ -65,6 +65,7 @@ class FunnelConfigTest {
         assertTrue(fails("reRank:\n  policies:\n    x: {selector: magic}\n  defaultPolicy: x\n").getMessage()
                 .contains("reRank.policies.x.selector: must be greedy, mmr or dpp"));
         assertTrue(fails("data:\n  format: parquet\n").getMessage().contains("data.format"));
+        assertTrue(fails("cpus:\n  eventLoops: [4096]\n").getMessage().contains("cpus.eventLoops: must be 0.."));
         assertTrue(fails("server:\n  port: [1]\n").getMessage().contains("server.port"));
     }
 
