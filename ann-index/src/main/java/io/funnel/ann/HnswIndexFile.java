@@ -1,5 +1,7 @@
 package io.funnel.ann;
 
+import io.funnel.ffi.Memory;
+import io.funnel.ffi.NativeResult;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -143,6 +145,12 @@ final class HnswIndexFile {
                         + HEADER_BYTES + "-byte header of an HNSW index file");
             }
             final MemorySegment in = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            // The index is about to be searched: ask the kernel to read it ahead. A refusal only costs page faults.
+            final NativeResult advice = Memory.madvise(in, Memory.MADV_WILLNEED);
+            if (advice.status() == NativeResult.Status.REFUSED) {
+                System.getLogger(HnswIndexFile.class.getName()).log(System.Logger.Level.WARNING,
+                        file + ": " + advice.message());
+            }
             final long magic = in.get(LONG, 0);
             if (magic != MAGIC) {
                 throw new IllegalStateException(file + ": not a Funnel HNSW index file (magic 0x"

@@ -20,9 +20,10 @@ final class VectorOpsProvider {
                 }
                 yield loadPanama();
             }
+            case "native" -> new NativeVectorOps();
             case "auto", "" -> vectorModule ? loadPanama() : new ScalarVectorOps();
             default -> throw new IllegalStateException(
-                    VectorOps.PROPERTY + " must be auto, panama or scalar, got '" + setting + "'");
+                    VectorOps.PROPERTY + " must be auto, panama, scalar or native, got '" + setting + "'");
         };
     }
 
