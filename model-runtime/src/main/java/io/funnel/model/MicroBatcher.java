@@ -58,6 +58,7 @@ public final class MicroBatcher implements AutoCloseable {
     private final long maxDelayNs;
     private final long spinNs;
     private final BatchListener listener;
+    private final Runnable onThreadStart;
     private final Lane[] lanes;
     private final AtomicInteger nextLane = new AtomicInteger();
     private final LongAdder rejectedQueueFull = new LongAdder();
@@ -71,6 +72,7 @@ public final class MicroBatcher implements AutoCloseable {
         this.maxDelayNs = TimeUnit.MICROSECONDS.toNanos(b.maxDelayMicros);
         this.spinNs = TimeUnit.MICROSECONDS.toNanos(b.spinMicros);
         this.listener = b.listener;
+        this.onThreadStart = b.onThreadStart;
         this.lanes = new Lane[b.replicas];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new Lane(b.queueCapacity, b.threadName + "-" + i);
@@ -307,6 +309,7 @@ public final class MicroBatcher implements AutoCloseable {
 
         @Override
         public void run() {
+            onThreadStart.run();
             while (running) {
                 final Request first = carried != null ? carried : queue.poll();
                 carried = null;
@@ -474,6 +477,7 @@ public final class MicroBatcher implements AutoCloseable {
         private long spinMicros;
         private String threadName = "funnel-batcher";
         private BatchListener listener = (requests, rows, scoreNs, depth) -> {};
+        private Runnable onThreadStart = () -> {};
 
         private Builder(final Scorer scorer) {
             this.scorer = Objects.requireNonNull(scorer, "scorer");
@@ -527,6 +531,12 @@ public final class MicroBatcher implements AutoCloseable {
         /** Prefix of the batcher thread names (default {@code funnel-batcher}). */
         public Builder threadName(final String value) {
             threadName = Objects.requireNonNull(value, "threadName");
+            return this;
+        }
+
+        /** Runs first on each batcher thread, e.g. to pin it to a CPU (default none). */
+        public Builder onThreadStart(final Runnable value) {
+            onThreadStart = Objects.requireNonNull(value, "onThreadStart");
             return this;
         }
 

@@ -108,6 +108,8 @@ public final class FunnelConfig {
         public java.util.List<Integer> eventLoops = new java.util.ArrayList<>();
         /** CPUs the event applier (the single writer) may run on. */
         public java.util.List<Integer> ingest = new java.util.ArrayList<>();
+        /** CPUs the micro-batcher's threads (TensorFlow ranker) may run on. */
+        public java.util.List<Integer> batcher = new java.util.ArrayList<>();
     }
 
     /** The online feature store. */
@@ -374,6 +376,9 @@ public final class FunnelConfig {
         }
         for (final Integer cpu : cpus.ingest) {
             range(source, "cpus.ingest", cpu == null ? -1 : cpu, 0, cores - 1);
+        }
+        for (final Integer cpu : cpus.batcher) {
+            range(source, "cpus.batcher", cpu == null ? -1 : cpu, 0, cores - 1);
         }
         if (!features.store.equals("memory") && !features.store.equals("chronicle")) {
             throw new ConfigException(source, "features.store", "must be memory or chronicle, got '" + features.store

@@ -81,6 +81,7 @@ class TrainServeIT {
         config.admin.tokens.put("ci", TOKEN);
         config.model.bundles = bundles.toString();
         config.model.trainRanker = false;
+        config.cpus.batcher = List.of(0); // pinned batcher thread (a refusal would only log a warning)
         config.budgets.put("total", "3s");
         config.budgets.put("retrieve", "2s");
         config.budgets.put("rank", "2s");
