@@ -105,7 +105,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
         this.users = openMap(ChronicleMaps.users(b.expectedUsers, userBytes), USERS_FILE, unclean);
         if (backend == ItemBackend.DENSE) {
             this.dense = new DenseItemTable(directory.resolve(DENSE_FILE), itemLayout, schema.fingerprint(),
-                    b.expectedItems);
+                    b.expectedItems, b.lockInMemory);
             this.itemRows = null;
         } else {
             this.dense = null;
@@ -296,6 +296,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
         private long expectedUsers = 1_000_000;
         private ItemBackend itemBackend = ItemBackend.DENSE;
         private boolean migrate;
+        private boolean lockInMemory;
         private long ctrHalfLifeMs = 24L * 3600 * 1000;
         private long trendingHalfLifeMs = 3600L * 1000;
 
@@ -343,6 +344,15 @@ public final class ChronicleFeatureStore implements FeatureStore {
          */
         public Builder migrate(final boolean m) {
             this.migrate = m;
+            return this;
+        }
+
+        /**
+         * Whether to {@code mlock} the dense item table (default false). It is always advised WILLNEED and
+         * HUGEPAGE; a refused lock is a warning.
+         */
+        public Builder lockInMemory(final boolean lock) {
+            this.lockInMemory = lock;
             return this;
         }
 

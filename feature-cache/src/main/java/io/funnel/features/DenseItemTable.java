@@ -54,11 +54,22 @@ final class DenseItemTable implements AutoCloseable {
     private final long headerBytes;
     private final List<Arena> arenas = new ArrayList<>();
     private volatile MemorySegment segment;
+    private final boolean lockInMemory;
     private long capacity; // writer only
     private final boolean repaired;
 
     /** Opens or creates the table; repairs a row left torn by a killed writer. */
     DenseItemTable(final Path file, final RowLayout layout, final long fingerprint, final long initialCapacity) {
+        this(file, layout, fingerprint, initialCapacity, false);
+    }
+
+    /**
+     * @param lockInMemory also {@code mlock} the mapping so the hot read never page-faults (a refusal, e.g.
+     *     RLIMIT_MEMLOCK, is logged and the table works unlocked)
+     */
+    DenseItemTable(final Path file, final RowLayout layout, final long fingerprint, final long initialCapacity,
+            final boolean lockInMemory) {
+        this.lockInMemory = lockInMemory;
         this.file = file;
         this.layout = layout;
         this.rowBytes = layout.rowBytes();
@@ -127,6 +138,7 @@ final class DenseItemTable implements AutoCloseable {
     private void map(final long size) throws IOException {
         final Arena arena = Arena.ofShared();
         final MemorySegment s = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+        Residency.advise(s, lockInMemory, file);
         arenas.add(arena);
         segment = s;
     }

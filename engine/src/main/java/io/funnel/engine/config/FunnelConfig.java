@@ -121,6 +121,8 @@ public final class FunnelConfig {
         public String store = "memory";
         /** Folder of the chronicle store's files (emptied and rebuilt at start-up). */
         public String directory = "data/features";
+        /** {@code mlock} the chronicle store's item table (it is always advised WILLNEED and HUGEPAGE). */
+        public boolean lockInMemory = false;
     }
 
     /** Retrieval channels. */

@@ -238,6 +238,7 @@ public final class ServingStateBuilder {
                 .schema(FeatureSchema.defaultSchema(dim))
                 .expectedItems(Math.max(1024, items))
                 .expectedUsers(Math.max(1024, (long) (users * 1.2)))
+                .lockInMemory(config.features.lockInMemory)
                 .open();
         log.accept("features: Chronicle store in " + dir.toAbsolutePath());
         return store;

@@ -33,6 +33,7 @@ class ChronicleServingIT {
         final FunnelConfig config = FunnelConfig.defaults();
         config.features.store = "chronicle";
         config.features.directory = dir.resolve("features").toString();
+        config.features.lockInMemory = true; // mlock the item table (a refusal only logs a warning)
         config.model.bprEpochs = 4;
         config.validate("test");
         final ServingState state = new ServingStateBuilder(config, line -> { }).build(data);
