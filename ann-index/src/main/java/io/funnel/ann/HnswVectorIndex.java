@@ -1051,6 +1051,36 @@ public final class HnswVectorIndex implements VectorIndex {
     }
 
     /**
+     * Asks the kernel to keep the vectors (and int8 codes) resident: {@code MADV_HUGEPAGE} and
+     * {@code MADV_WILLNEED}, plus {@code mlock} when {@code lock}. A refusal (e.g. {@code RLIMIT_MEMLOCK}) comes back
+     * in the results and is logged as a warning; the index works the same, only with page faults. The graph's links
+     * live on the Java heap and are not covered. Call it again after the index has grown.
+     *
+     * <p>Threading: any thread; it only advises the kernel.
+     *
+     * @return one result per call made, in order
+     */
+    public java.util.List<io.funnel.ffi.NativeResult> adviseResident(final boolean lock) {
+        final HnswGraph g = graph;
+        final java.util.List<io.funnel.ffi.NativeResult> results = new java.util.ArrayList<>();
+        for (final MemorySegment segment : g.codes == null
+                ? java.util.List.of(g.vectors) : java.util.List.of(g.vectors, g.codes)) {
+            results.add(io.funnel.ffi.Memory.madvise(segment, io.funnel.ffi.Memory.MADV_HUGEPAGE));
+            results.add(io.funnel.ffi.Memory.madvise(segment, io.funnel.ffi.Memory.MADV_WILLNEED));
+            if (lock) {
+                results.add(io.funnel.ffi.Memory.mlock(segment));
+            }
+        }
+        for (final io.funnel.ffi.NativeResult r : results) {
+            if (r.status() == io.funnel.ffi.NativeResult.Status.REFUSED) {
+                System.getLogger(HnswVectorIndex.class.getName()).log(System.Logger.Level.WARNING,
+                        "index residency: " + r.message() + " (the index works without it)");
+            }
+        }
+        return results;
+    }
+
+    /**
      * Settings for a new {@link HnswVectorIndex}, checked together at {@link #build()}.
      *
      * <p>Threading: a builder is not thread-safe; the index it builds is described on {@link HnswVectorIndex}.

@@ -277,4 +277,28 @@ class HnswVectorIndexTest {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should contain '" + expected + "'");
     }
+
+    @org.junit.jupiter.api.Test
+    void residencyAdviceIsSurfacedNotThrown() {
+        final HnswVectorIndex index = HnswVectorIndex.builder(8, Metric.L2).initialCapacity(256).build();
+        final float[][] vectors = new float[200][8];
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i][i % 8] = 1f + i;
+        }
+        index.addAll(vectors, 0);
+        final java.util.List<io.funnel.ffi.NativeResult> results = index.adviseResident(true);
+        org.junit.jupiter.api.Assertions.assertEquals(3, results.size(), "hugepage, willneed, mlock");
+        for (final io.funnel.ffi.NativeResult r : results) {
+            // On Linux each call either worked or was refused with a named errno; never an exception.
+            org.junit.jupiter.api.Assertions.assertNotEquals(null, r.status());
+            if (r.status() == io.funnel.ffi.NativeResult.Status.REFUSED) {
+                org.junit.jupiter.api.Assertions.assertTrue(r.errno() > 0 && !r.message().isEmpty(), r.toString());
+            }
+        }
+        final SearchResults out = new SearchResults(5);
+        org.junit.jupiter.api.Assertions.assertEquals(5, index.search(vectors[10], 5, OrdinalFilter.ALL, out),
+                "still searchable after the advice");
+        org.junit.jupiter.api.Assertions.assertEquals(10, out.ordinal(0));
+        index.close();
+    }
 }

@@ -142,6 +142,8 @@ public final class FunnelConfig {
         public int buildBeam = 100;
         /** HNSW beam while searching: higher is more recall, less speed. */
         public int searchBeam = 100;
+        /** {@code mlock} the index's vectors (they are always advised WILLNEED and HUGEPAGE). */
+        public boolean lockInMemory = false;
 
         public AnnChannel() {
             super(true, 200, false);

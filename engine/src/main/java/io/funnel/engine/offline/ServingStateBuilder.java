@@ -263,6 +263,7 @@ public final class ServingStateBuilder {
                 .seed(config.model.seed)
                 .build();
         hnsw.addAll(vectors, 0);
+        hnsw.adviseResident(ann.lockInMemory);
         log.accept(String.format("index: HNSW over %d items (degree %d, build beam %d, search beam %d) in %.1f s",
                 vectors.length, ann.maxDegree, ann.buildBeam, ann.searchBeam, seconds(t0)));
         return hnsw;
