@@ -353,6 +353,25 @@ class FunnelServerIT {
     }
 
     @Test
+    void speaksHttp2OverCleartext() throws Exception {
+        final HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false)); // prior knowledge: HTTP/2 from the first byte
+        try {
+            final io.vertx.core.Promise<String> version = io.vertx.core.Promise.promise();
+            vertx.getOrCreateContext().runOnContext(v -> h2.request(HttpMethod.POST, server.port(), "127.0.0.1",
+                            "/v1/recommend")
+                    .compose(req -> req.send(Buffer.buffer("{\"userId\": 1}")))
+                    .compose(resp -> resp.body().map(b -> resp.version() + " " + resp.statusCode() + " "
+                            + b.toString().startsWith("{\"userId\":1")))
+                    .onComplete(version));
+            assertEquals("HTTP_2 200 true", version.future().await(30, TimeUnit.SECONDS));
+        } finally {
+            h2.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void metricsAndStatsCarryPerStageLatency() throws Exception {
         for (int i = 0; i < 5; i++) {
             assertEquals(200, post("/v1/recommend", "{\"userId\": " + (i + 1) + "}").status());
