@@ -3,6 +3,7 @@ package io.funnel.engine.server;
 import io.funnel.engine.admin.AdminVerticle;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.ingest.EventApplier;
+import io.funnel.engine.ingest.EventIntake;
 import io.funnel.engine.metrics.FunnelMetrics;
 import io.funnel.engine.offline.Channels;
 import io.funnel.engine.offline.ServingState;
@@ -156,6 +157,7 @@ public final class FunnelServer {
             final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis,
                     () -> ThreadPinning.pin("event applier", config.cpus.ingest));
             metrics.eventQueueDepth(applier::queueDepth);
+            final EventIntake intake = new EventIntake(state.store(), applier);
             final int loops = config.server.eventLoops > 0
                     ? config.server.eventLoops
                     : Runtime.getRuntime().availableProcessors();
@@ -201,7 +203,7 @@ public final class FunnelServer {
                         if (adminId != null) {
                             ids.add(adminId);
                         }
-                        return deploy(vertx, pipeline, applier, metrics, port, loops, ready, draining);
+                        return deploy(vertx, pipeline, intake, metrics, port, loops, ready, draining);
                     })
                     .map(id -> {
                         ids.add(id);
@@ -220,7 +222,7 @@ public final class FunnelServer {
             }
         }
 
-        private Future<String> deploy(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
+        private Future<String> deploy(final Vertx vertx, final Pipeline pipeline, final EventIntake intake,
                 final FunnelMetrics metrics, final int port, final int instances,
                 final AtomicBoolean ready, final AtomicBoolean draining) {
             final HttpServerOptions options = new HttpServerOptions()
@@ -230,7 +232,7 @@ public final class FunnelServer {
                     .setReusePort(true)
                     .setCompressionSupported(false);
             return vertx.deployVerticle(
-                    () -> new HttpApiVerticle(pipeline, applier, metrics, options, config.server.maxInFlight,
+                    () -> new HttpApiVerticle(pipeline, intake, metrics, options, config.server.maxInFlight,
                             config.server.maxBodyBytes, ready::get, draining::get, config.cpus.eventLoops),
                     new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
         }

@@ -7,6 +7,7 @@ import io.funnel.codecs.EventBatch;
 import io.funnel.codecs.JsonCodec;
 import io.funnel.codecs.RecommendResponse;
 import io.funnel.engine.ingest.EventApplier;
+import io.funnel.engine.ingest.EventIntake;
 import io.funnel.engine.metrics.FunnelMetrics;
 import io.funnel.engine.pipeline.Pipeline;
 import io.funnel.engine.pipeline.RequestContext;
@@ -44,7 +45,7 @@ final class HttpApiVerticle extends VerticleBase {
     private static final int POOL_SIZE = 256;
 
     private final Pipeline pipeline;
-    private final EventApplier applier;
+    private final EventIntake intake;
     private final FunnelMetrics metrics;
     private final HttpServerOptions options;
     private final int maxInFlight;
@@ -55,13 +56,13 @@ final class HttpApiVerticle extends VerticleBase {
     private final ArrayDeque<RequestContext> pool = new ArrayDeque<>();
     private HttpServer server;
 
-    HttpApiVerticle(final Pipeline pipeline, final EventApplier applier, final FunnelMetrics metrics,
+    HttpApiVerticle(final Pipeline pipeline, final EventIntake intake, final FunnelMetrics metrics,
             final HttpServerOptions options, final int maxInFlight, final int maxBodyBytes,
             final BooleanSupplier ready, final BooleanSupplier draining, final java.util.List<Integer> eventLoopCpus) {
         this.draining = draining;
         this.eventLoopCpus = eventLoopCpus;
         this.pipeline = pipeline;
-        this.applier = applier;
+        this.intake = intake;
         this.metrics = metrics;
         this.options = options;
         this.maxInFlight = maxInFlight;
@@ -168,25 +169,18 @@ final class HttpApiVerticle extends VerticleBase {
             return;
         }
         final EventBatch batch = new EventBatch(); // handed to the applier thread: not pooled
-        final int[] ordinals;
+        final Future<EventIntake.Accepted> accepted;
         try {
             JsonCodec.decodeEvents(body(rc), System.currentTimeMillis(), batch);
-            ordinals = new int[batch.count()];
-            for (int i = 0; i < batch.count(); i++) {
-                ordinals[i] = pipeline.state().store().ordinalOf(batch.itemId(i));
-                if (ordinals[i] < 0) {
-                    throw new BadInputException(422, "events[" + i + "].itemId", "events[" + i + "].itemId "
-                            + batch.itemId(i) + " is not in the catalog");
-                }
-            }
+            accepted = intake.submit(batch, vertx.getOrCreateContext());
         } catch (final BadInputException e) {
             metrics.countError("bad_request");
             error(rc.response(), e.status(), e.getMessage(), e.field());
             return;
         }
-        applier.submit(batch, ordinals, vertx.getOrCreateContext()).onComplete(ar -> {
+        accepted.onComplete(ar -> {
             if (ar.succeeded()) {
-                json(rc.response(), 200, "{\"accepted\":" + ar.result() + "}");
+                json(rc.response(), 200, "{\"accepted\":" + ar.result().events() + "}");
             } else if (EventApplier.QUEUE_FULL.equals(ar.cause().getMessage())) {
                 metrics.countRejected();
                 error(rc.response(), 503, "event queue is full, retry later", null);
