@@ -24,6 +24,7 @@ import org.agrona.collections.MutableLong;
  *       row ({@link ItemBackend#CHRONICLE}, kept to measure the per-key path);
  *   <li>{@code item-ids.cm}: Chronicle Map external item id → ordinal;
  *   <li>{@code users.cm}: Chronicle Map external user id → user row ({@link RowLayout} user layout);
+ *   <li>{@code puts.journal}: the last in-place map put, re-applied after a crash ({@link PutJournal});
  *   <li>{@code open.marker}: present while a process has the store open; found at open, it means the last process
  *       died, and the Chronicle maps are opened with {@code recoverPersistedTo}.
  * </ul>
@@ -62,6 +63,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
     final DenseItemTable dense;
     final ChronicleMap<MutableInteger, byte[]> itemRows;
     volatile int chronicleItemCount;
+    final PutJournal journal;
     final ItemRowFlyweight itemCodec;
     final UserRowFlyweight userCodec;
     private final ThreadLocal<ReadScratch> scratch;
@@ -112,9 +114,27 @@ public final class ChronicleFeatureStore implements FeatureStore {
             this.itemRows = openMap(ChronicleMaps.itemRows(b.expectedItems, itemBytes), ITEMS_CM_FILE, unclean);
             this.chronicleItemCount = itemRows.size();
         }
+        this.journal = new PutJournal(directory, Math.max(userBytes, itemBytes));
+        if (unclean) {
+            redoLastPut();
+        }
         this.writer = new ChronicleFeatureWriter(this, b.ctrHalfLifeMs, b.trendingHalfLifeMs);
         writer.reconcileIds();
         this.openNanos = System.nanoTime() - start;
+    }
+
+    /** After a crash: re-applies the journalled put that may have been cut short (see {@link PutJournal}). */
+    private void redoLastPut() {
+        final PutJournal.Put put = journal.last();
+        if (put == null) {
+            return;
+        }
+        if (put.map() == PutJournal.USERS && put.value().length == userLayout.rowBytes()) {
+            users.put(new MutableLong(put.key()), put.value());
+        } else if (put.map() == PutJournal.ITEM_ROWS && itemRows != null
+                && put.value().length == itemLayout.rowBytes()) {
+            itemRows.put(new MutableInteger((int) put.key()), put.value());
+        }
     }
 
     private <K, V> ChronicleMap<K, V> openMap(final ChronicleMapBuilder<K, V> builder, final String name,
@@ -274,6 +294,7 @@ public final class ChronicleFeatureStore implements FeatureStore {
         }
         itemIds.close();
         users.close();
+        journal.close();
         try {
             Files.deleteIfExists(directory.resolve(MARKER_FILE));
         } catch (final IOException e) {

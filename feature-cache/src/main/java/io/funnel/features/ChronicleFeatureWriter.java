@@ -122,6 +122,7 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
             store.dense.publish(ord + 1);
         } else {
             intKey.set(ord);
+            store.journal.record(PutJournal.ITEM_ROWS, ord, itemBytes, itemRowBytes);
             store.itemRows.put(intKey, itemBytes);
             store.chronicleItemCount = ord + 1;
         }
@@ -139,6 +140,7 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
             store.dense.endWrite(at);
         } else {
             intKey.set(ord);
+            store.journal.record(PutJournal.ITEM_ROWS, ord, itemBytes, itemRowBytes);
             store.itemRows.put(intKey, itemBytes);
         }
     }
@@ -164,6 +166,7 @@ public final class ChronicleFeatureWriter implements FeatureWriter {
         }
         userStaged = false;
         key.set(stagedUserId);
+        store.journal.record(PutJournal.USERS, stagedUserId, userBytes, userBytes.length);
         store.users.put(key, userBytes);
     }
 
