@@ -52,7 +52,9 @@ final class Boot {
     /** Builds the state, starts Vert.x and the server; blocks until Ctrl-C or {@code durationSeconds}. */
     static int serve(final FunnelConfig config, final Dataset data, final long durationSeconds,
             final ServerReady onReady) throws InterruptedException {
-        final ServingState state = new ServingStateBuilder(config, Boot::log).build(data);
+        final ServingState state = new ServingStateBuilder(config, Boot::log)
+                .bundleState(ModelServing.bundleState(config, data))
+                .build(data);
         warmUp(config, state, data);
         final int loops = config.server.eventLoops > 0
                 ? config.server.eventLoops

@@ -1,16 +1,24 @@
 package io.funnel.engine.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.funnel.engine.FunnelException;
 import io.funnel.engine.config.FunnelConfig;
+import io.funnel.engine.data.Dataset;
+import io.funnel.engine.offline.BundleState;
 import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.pipeline.RankFeatures;
 import io.funnel.engine.server.FunnelServer;
 import io.funnel.model.MicroBatcher;
 import io.funnel.model.ModelRegistry;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * The TensorFlow ranker at serving time, when {@code model.bundles} is set: a {@link ModelRegistry} over the bundle
@@ -26,6 +34,50 @@ final class ModelServing implements AutoCloseable {
         this.registry = registry;
         this.batcher = batcher;
         this.vertx = vertx;
+    }
+
+    /**
+     * The retrieval state of the newest bundle version that has one, when {@code model.bundles} is set; {@code null}
+     * otherwise, or when that state does not fit the catalog being served or cannot be read (logged with the reason:
+     * the server then computes embeddings, index and item-CF from the log, and the ranker is still served).
+     */
+    static BundleState bundleState(final FunnelConfig config, final Dataset data) {
+        if (config.model.bundles == null || config.model.bundles.isBlank()) {
+            return null;
+        }
+        final Path root = Path.of(config.model.bundles);
+        final List<Path> versions = new ArrayList<>();
+        try (var list = Files.list(root)) {
+            list.filter(p -> Files.isRegularFile(p.resolve("manifest.json"))).forEach(versions::add);
+        } catch (final IOException e) {
+            return null; // open() reports a missing folder
+        }
+        versions.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+        for (final Path version : versions) {
+            final JsonNode state;
+            try {
+                state = new ObjectMapper().readTree(version.resolve("manifest.json").toFile()).get("state");
+            } catch (final IOException e) {
+                Boot.log("bundle " + version + ": unreadable manifest.json (" + e.getMessage() + "); skipped");
+                continue;
+            }
+            if (state == null || !state.isObject()) {
+                continue;
+            }
+            try {
+                final long start = System.nanoTime();
+                final BundleState loaded = BundleState.read(version, state, data);
+                Boot.log(String.format("retrieval state from bundle %s: %d-d embeddings of %d users, %s, item-CF"
+                        + " (%.1f s)", version.getFileName(), loaded.dimension(), loaded.userCount(),
+                        loaded.index() != null ? "HNSW index" : "no index", (System.nanoTime() - start) / 1e9));
+                return loaded;
+            } catch (final FunnelException e) {
+                Boot.log("bundle " + version.getFileName() + ": retrieval state not used: " + e.getMessage()
+                        + "; computing it from the log");
+                return null;
+            }
+        }
+        return null;
     }
 
     static ModelServing open(final FunnelConfig config, final ServingState state, final Vertx vertx) {

@@ -7,6 +7,7 @@ import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
 import io.funnel.engine.data.DatasetFormat;
 import io.funnel.engine.data.DatasetReader;
+import io.funnel.engine.offline.BundleState;
 import io.funnel.engine.offline.Evaluator;
 import io.funnel.engine.offline.RankingExamples;
 import io.funnel.engine.offline.ServingStateBuilder;
@@ -26,8 +27,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code funnel train}: fits the multi-task TensorFlow ranker on an interaction log and writes a versioned bundle
- * ({@code <out>/<version>/}: {@code ranker/} with the SavedModel, its manifest and golden predictions; the bundle's
- * {@code manifest.json}; {@code eval.json}). The ranker learns from the first 80% of the log (by time); the last 20%
+ * ({@code <out>/<version>/}: {@code ranker/} with the SavedModel, its manifest and golden predictions; {@code state/}
+ * with the retrieval embeddings trained with TensorFlow, the HNSW index and the item-CF table ({@link BundleState});
+ * the bundle's {@code manifest.json}; {@code eval.json}). The ranker learns from the first 80% of the log (by time); the last 20%
  * evaluates it against popularity, item-CF, the embedding channel and the logistic ranker on the same split.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -97,11 +99,14 @@ final class TrainCommand implements Callable<Integer> {
 
         final ObjectMapper json = new ObjectMapper();
         final ObjectNode manifest = json.createObjectNode();
+
         manifest.put("format", BUNDLE_FORMAT);
         manifest.put("version", version);
         manifest.put("created_at", Instant.now().toString());
         manifest.put("source", data.name());
         manifest.put("train_events", train.size());
+        // Retrieval state for serving (embeddings, ANN index, item-CF), from the whole log the server will serve.
+        manifest.set("state", BundleState.train(data, cfg, dir, json.createObjectNode(), Boot::log));
         final ArrayNode features = manifest.putArray("feature_names");
         RankFeatures.NAMES.forEach(features::add);
         final ObjectNode metrics = manifest.putObject("metrics");

@@ -52,6 +52,7 @@ public final class ServingStateBuilder {
 
     private final FunnelConfig config;
     private final Consumer<String> log;
+    private BundleState bundleState;
 
     /** @param log receives one line per build step (for the CLI's progress output) */
     public ServingStateBuilder(final FunnelConfig config, final Consumer<String> log) {
@@ -59,9 +60,18 @@ public final class ServingStateBuilder {
         this.log = log;
     }
 
+    /**
+     * Serves the retrieval embeddings, ANN index and item-CF table of a trained bundle instead of computing them from
+     * the log (the ranker's training slice still computes its own, as it must not see the future).
+     */
+    public ServingStateBuilder bundleState(final BundleState state) {
+        this.bundleState = state;
+        return this;
+    }
+
     /** Builds the state, training the ranker if the config asks for it. */
     public ServingState build(final Dataset data) {
-        final ServingState state = buildWithoutRanker(data, config.features.store.equals("chronicle"));
+        final ServingState state = buildWithoutRanker(data, config.features.store.equals("chronicle"), bundleState);
         if (config.model.trainRanker && data.size() >= 1000) {
             trainRanker(data, state);
         }
@@ -76,11 +86,14 @@ public final class ServingStateBuilder {
     }
 
     private ServingState buildWithoutRanker(final Dataset data) {
-        return buildWithoutRanker(data, false);
+        return buildWithoutRanker(data, false, null);
     }
 
-    /** @param persisted build the feature store as the configured Chronicle store rather than in memory */
-    private ServingState buildWithoutRanker(final Dataset data, final boolean persisted) {
+    /**
+     * @param persisted build the feature store as the configured Chronicle store rather than in memory
+     * @param bundle    embeddings, index and item-CF table to use, or {@code null} to compute them from {@code data}
+     */
+    private ServingState buildWithoutRanker(final Dataset data, final boolean persisted, final BundleState bundle) {
         final long t0 = System.nanoTime();
         final int items = data.itemCount();
         final int n = data.size();
@@ -108,15 +121,17 @@ public final class ServingStateBuilder {
             itemOf[e] = data.item(e);
         }
 
-        final BprTrainer.Embeddings emb = new BprTrainer()
+        final BprTrainer.Embeddings emb = bundle != null ? fromBundle(bundle, users, userIds, items) : new BprTrainer()
                 .dimension(dim)
                 .epochs(config.model.bprEpochs)
                 .seed(config.model.seed)
                 .fit(userOf, itemOf, n, Math.max(1, users), Math.max(1, items));
-        log.accept(String.format("embeddings: %d users x %d items x %d dims, %d epochs (%.1f s)", users, items, dim,
-                config.model.bprEpochs, seconds(t0)));
+        log.accept(String.format("embeddings: %d users x %d items x %d dims, %s (%.1f s)", users, items,
+                emb.dimension(), bundle != null ? "from the bundle" : config.model.bprEpochs + " epochs",
+                seconds(t0)));
 
-        final FeatureStore store = persisted ? chronicleStore(dim, items, users) : new InMemoryFeatureStore(dim, items);
+        final FeatureStore store = persisted ? chronicleStore(emb.dimension(), items, users)
+                : new InMemoryFeatureStore(emb.dimension(), items);
         final FeatureWriter writer = store.writer();
         final int[] category = new int[items];
         final boolean[] inStock = new boolean[items];
@@ -131,9 +146,12 @@ public final class ServingStateBuilder {
             creator[i] = data.creator(i);
             created[i] = data.createdAtMs(i);
         }
-        final VectorIndex index = buildIndex(vectors, dim);
+        final VectorIndex index = bundle != null && bundle.index() != null ? bundle.index()
+                : buildIndex(vectors, emb.dimension());
         for (int u = 0; u < users; u++) {
-            writer.putUserEmbedding(userIds[u], emb.user(u));
+            if (bundle == null || bundle.user(userIds[u]) != null) {
+                writer.putUserEmbedding(userIds[u], emb.user(u));
+            }
         }
         for (int e = 0; e < n; e++) {
             writer.recordInteraction(data.userId(e), data.item(e), data.tsMs(e),
@@ -163,7 +181,7 @@ public final class ServingStateBuilder {
         final ItemAttributes attributes = new ItemAttributes(category, inStock, creator, created);
         final Popularity popularity = Popularity.build(data, attributes, config.popularity.halfLifeHours,
                 config.popularity.trendingWindowMinutes, listSize);
-        final CoVisitation coVisitation = CoVisitation.build(data, COVISIT_WINDOW, COVISIT_NEIGHBOURS);
+        final CoVisitation coVisitation = bundle != null ? bundle.coVisitation() : coVisitation(data);
         log.accept(String.format("state: %d items, %d users, %d events, %d co-visitation pairs (%.1f s)", items,
                 users, n, coVisitation.pairCount(), seconds(t0)));
         // Exploration statistics from the log: views are impressions, everything else a success.
@@ -245,7 +263,7 @@ public final class ServingStateBuilder {
     }
 
     /** The embedding index of the config: HNSW (built on every core) or the exact flat index. */
-    private VectorIndex buildIndex(final float[][] vectors, final int dim) {
+    VectorIndex buildIndex(final float[][] vectors, final int dim) {
         final long t0 = System.nanoTime();
         final FunnelConfig.AnnChannel ann = config.channels.ann;
         if ("flat".equals(ann.index) || vectors.length == 0) {
@@ -267,6 +285,29 @@ public final class ServingStateBuilder {
         log.accept(String.format("index: HNSW over %d items (degree %d, build beam %d, search beam %d) in %.1f s",
                 vectors.length, ann.maxDegree, ann.buildBeam, ann.searchBeam, seconds(t0)));
         return hnsw;
+    }
+
+    /** The bundle's vectors laid out as freshly trained embeddings (users the bundle has not seen get zeros). */
+    private static BprTrainer.Embeddings fromBundle(final BundleState bundle, final int users, final long[] userIds,
+            final int items) {
+        final int d = bundle.dimension();
+        final float[] u = new float[Math.max(1, users) * d];
+        for (int i = 0; i < users; i++) {
+            final float[] v = bundle.user(userIds[i]);
+            if (v != null) {
+                System.arraycopy(v, 0, u, i * d, d);
+            }
+        }
+        final float[] it = new float[Math.max(1, items) * d];
+        for (int i = 0; i < items; i++) {
+            System.arraycopy(bundle.item(i), 0, it, i * d, d);
+        }
+        return new BprTrainer.Embeddings(d, Math.max(1, users), Math.max(1, items), u, it);
+    }
+
+    /** The item-CF table of a log, with the serving window and neighbour count. */
+    static CoVisitation coVisitation(final Dataset data) {
+        return CoVisitation.build(data, COVISIT_WINDOW, COVISIT_NEIGHBOURS);
     }
 
     /** A pipeline for offline use: every channel inline, no time budget enforced, no Vert.x. */

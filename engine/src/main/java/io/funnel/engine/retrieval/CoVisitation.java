@@ -160,4 +160,54 @@ public final class CoVisitation {
     public int pairCount() {
         return neighbours.length;
     }
+
+    /**
+     * Writes the table: item count, pair count, then offsets, neighbours and weights. {@link #readFrom} reads it
+     * back.
+     */
+    public void writeTo(final java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(offsets.length - 1);
+        out.writeInt(neighbours.length);
+        for (final int o : offsets) {
+            out.writeInt(o);
+        }
+        for (int i = 0; i < neighbours.length; i++) {
+            out.writeInt(neighbours[i]);
+            out.writeFloat(weights[i]);
+        }
+    }
+
+    /**
+     * Reads a table written by {@link #writeTo} and checks it against a catalog of {@code items} items.
+     *
+     * @param source names the input in errors
+     * @throws IllegalArgumentException naming {@code source} when the table is inconsistent or for another catalog
+     */
+    public static CoVisitation readFrom(final java.io.DataInput in, final int items, final String source)
+            throws java.io.IOException {
+        final int stored = in.readInt();
+        final int pairs = in.readInt();
+        if (stored != items || pairs < 0) {
+            throw new IllegalArgumentException(source + ": co-visitation table for " + stored + " items with " + pairs
+                    + " pairs; the catalog has " + items + " items");
+        }
+        final int[] offsets = new int[items + 1];
+        for (int i = 0; i <= items; i++) {
+            offsets[i] = in.readInt();
+            if (offsets[i] < (i == 0 ? 0 : offsets[i - 1]) || offsets[i] > pairs) {
+                throw new IllegalArgumentException(source + ": co-visitation offset " + i + " is out of order");
+            }
+        }
+        final int[] neighbours = new int[pairs];
+        final float[] weights = new float[pairs];
+        for (int i = 0; i < pairs; i++) {
+            neighbours[i] = in.readInt();
+            weights[i] = in.readFloat();
+            if (neighbours[i] < 0 || neighbours[i] >= items) {
+                throw new IllegalArgumentException(source + ": co-visitation pair " + i + " names item ordinal "
+                        + neighbours[i] + " of " + items);
+            }
+        }
+        return new CoVisitation(offsets, neighbours, weights);
+    }
 }

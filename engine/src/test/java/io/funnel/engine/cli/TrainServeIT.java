@@ -1,18 +1,26 @@
 package io.funnel.engine.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.funnel.engine.FunnelException;
 import io.funnel.engine.config.FunnelConfig;
+import io.funnel.engine.data.Dataset;
 import io.funnel.engine.data.DatasetFormat;
 import io.funnel.engine.data.DatasetReader;
 import io.funnel.engine.data.SyntheticGenerator;
+import io.funnel.engine.offline.BundleState;
 import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.server.FunnelServer;
+import io.funnel.features.UserRow;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,6 +59,11 @@ class TrainServeIT {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static Path writeOtherCatalog(final Path out) throws Exception {
+        new SyntheticGenerator().items(1_000).users(100).events(2_000).seed(9).endMs(1_763_856_000_000L).write(out);
+        return out;
+    }
+
     @Test
     void trainThenServeThenRefuseACorruptUpgrade() throws Exception {
         final Path data = dir.resolve("data");
@@ -86,8 +99,40 @@ class TrainServeIT {
         config.budgets.put("retrieve", "2s");
         config.budgets.put("rank", "2s");
         config.validate("test");
-        final ServingState state = new ServingStateBuilder(config, line -> { })
-                .build(DatasetReader.read(data, DatasetFormat.GENERATED));
+        final Dataset log = DatasetReader.read(data, DatasetFormat.GENERATED);
+        // The bundle's retrieval state (TensorFlow embeddings, HNSW index, item-CF) is what serves.
+        final JsonNode stateManifest = manifest.get("state");
+        assertEquals(2_000, stateManifest.get("items").asInt());
+        for (final String file : List.of("state/embeddings.bin", "state/itemcf.bin", "state/index.hnsw")) {
+            assertTrue(Files.exists(version.resolve(file)), file + " in the bundle");
+        }
+        final BundleState bundleState = ModelServing.bundleState(config, log);
+        assertNotNull(bundleState, "the bundle's state fits the catalog it was trained on");
+        final ServingState state = new ServingStateBuilder(config, line -> { }).bundleState(bundleState).build(log);
+        assertSame(bundleState.index(), state.index(), "the saved index serves");
+        assertEquals(stateManifest.get("co_visitation_pairs").asInt(), state.coVisitation().pairCount());
+        final UserRow served = new UserRow(bundleState.dimension());
+        assertTrue(state.store().readUser(3L, served) && served.hasEmbedding(), "user 3 has a vector");
+        assertArrayEquals(bundleState.user(3L), java.util.Arrays.copyOf(served.embedding(), bundleState.dimension()),
+                0f, "the user's vector comes from the bundle");
+
+        // Another catalog: the state is refused with a reason naming the manifest, and a corrupt file by name.
+        final Dataset other = DatasetReader.read(writeOtherCatalog(dir.resolve("other")), DatasetFormat.GENERATED);
+        final FunnelException mismatch = assertThrows(FunnelException.class,
+                () -> BundleState.read(version, stateManifest, other));
+        assertTrue(mismatch.getMessage().contains("manifest.json") && mismatch.getMessage().contains("catalog"),
+                mismatch.getMessage());
+        final Path copy = dir.resolve("copy");
+        Files.createDirectories(copy.resolve("state"));
+        for (final String file : List.of("embeddings.bin", "itemcf.bin")) {
+            Files.copy(version.resolve("state").resolve(file), copy.resolve("state").resolve(file));
+        }
+        final byte[] bytes = Files.readAllBytes(copy.resolve("state/embeddings.bin"));
+        bytes[bytes.length / 2] ^= 0x55;
+        Files.write(copy.resolve("state/embeddings.bin"), bytes);
+        final FunnelException corrupt = assertThrows(FunnelException.class,
+                () -> BundleState.read(copy, stateManifest, log));
+        assertTrue(corrupt.getMessage().contains("embeddings.bin"), corrupt.getMessage());
         final Vertx vertx = Vertx.vertx();
         try (ModelServing models = ModelServing.open(config, state, vertx)) {
             final FunnelServer server = models.configure(FunnelServer.builder(config, state)).start(vertx)
