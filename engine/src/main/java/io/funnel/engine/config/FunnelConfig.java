@@ -81,6 +81,12 @@ public final class FunnelConfig {
         public int embeddingDim = 32;
         /** Matrix-factorisation epochs. */
         public int bprEpochs = 8;
+        /**
+         * Trainer of the retrieval embeddings computed from the log: {@code bpr} (plain Java, seconds, bitwise
+         * reproducible) or {@code tensorflow} (TensorFlow matrix factorisation with the BPR loss, as
+         * {@code funnel train} writes into bundles; minutes on large logs).
+         */
+        public String embeddings = "bpr";
         /** Fit the ranker's weights on a held-out slice of the log (otherwise use built-in weights). */
         public boolean trainRanker = true;
         public long seed = 7;
@@ -383,6 +389,10 @@ public final class FunnelConfig {
         }
         for (final Integer cpu : cpus.batcher) {
             range(source, "cpus.batcher", cpu == null ? -1 : cpu, 0, cores - 1);
+        }
+        if (!model.embeddings.equals("bpr") && !model.embeddings.equals("tensorflow")) {
+            throw new ConfigException(source, "model.embeddings", "must be bpr or tensorflow, got '"
+                    + model.embeddings + "'");
         }
         if (!features.store.equals("memory") && !features.store.equals("chronicle")) {
             throw new ConfigException(source, "features.store", "must be memory or chronicle, got '" + features.store

@@ -9,7 +9,6 @@ import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
 import io.funnel.engine.retrieval.CoVisitation;
 import io.funnel.model.train.BprTrainer;
-import io.funnel.model.train.TfMfTrainer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -27,7 +26,7 @@ import org.agrona.collections.Long2LongHashMap;
 
 /**
  * The retrieval half of a bundle ({@code bundles/<version>/state/}): the retrieval embeddings trained with TensorFlow
- * (matrix factorisation, {@link TfMfTrainer}), the HNSW index over their item vectors, and the item-CF co-visitation
+ * (matrix factorisation, {@link io.funnel.model.train.TfMfTrainer}), the HNSW index over their item vectors, and the item-CF co-visitation
  * table, all computed from the whole log the bundle was trained on. A server started with {@code model.bundles}
  * loads them instead of recomputing them, so what was evaluated offline is what serves.
  *
@@ -124,7 +123,7 @@ public final class BundleState {
         }
         final int userCount = Math.max(1, userIndex.size());
         final int itemCount = data.itemCount();
-        final BprTrainer.Embeddings emb = new TfMfTrainer()
+        final BprTrainer.Embeddings emb = new io.funnel.model.train.TfMfTrainer()
                 .dimension(config.model.embeddingDim)
                 .epochs(config.model.bprEpochs)
                 .seed(config.model.seed)

@@ -121,14 +121,11 @@ public final class ServingStateBuilder {
             itemOf[e] = data.item(e);
         }
 
-        final BprTrainer.Embeddings emb = bundle != null ? fromBundle(bundle, users, userIds, items) : new BprTrainer()
-                .dimension(dim)
-                .epochs(config.model.bprEpochs)
-                .seed(config.model.seed)
-                .fit(userOf, itemOf, n, Math.max(1, users), Math.max(1, items));
+        final BprTrainer.Embeddings emb = bundle != null ? fromBundle(bundle, users, userIds, items)
+                : trainEmbeddings(config, userOf, itemOf, n, users, items);
         log.accept(String.format("embeddings: %d users x %d items x %d dims, %s (%.1f s)", users, items,
-                emb.dimension(), bundle != null ? "from the bundle" : config.model.bprEpochs + " epochs",
-                seconds(t0)));
+                emb.dimension(), bundle != null ? "from the bundle"
+                        : config.model.embeddings + ", " + config.model.bprEpochs + " epochs", seconds(t0)));
 
         final FeatureStore store = persisted ? chronicleStore(emb.dimension(), items, users)
                 : new InMemoryFeatureStore(emb.dimension(), items);
@@ -285,6 +282,23 @@ public final class ServingStateBuilder {
         log.accept(String.format("index: HNSW over %d items (degree %d, build beam %d, search beam %d) in %.1f s",
                 vectors.length, ann.maxDegree, ann.buildBeam, ann.searchBeam, seconds(t0)));
         return hnsw;
+    }
+
+    /** Retrieval embeddings of a log with the configured trainer ({@code model.embeddings}). */
+    static BprTrainer.Embeddings trainEmbeddings(final FunnelConfig config, final int[] userOf, final int[] itemOf,
+            final int n, final int users, final int items) {
+        if ("tensorflow".equals(config.model.embeddings)) {
+            return new io.funnel.model.train.TfMfTrainer()
+                    .dimension(config.model.embeddingDim)
+                    .epochs(config.model.bprEpochs)
+                    .seed(config.model.seed)
+                    .fit(userOf, itemOf, n, Math.max(1, users), Math.max(2, items));
+        }
+        return new BprTrainer()
+                .dimension(config.model.embeddingDim)
+                .epochs(config.model.bprEpochs)
+                .seed(config.model.seed)
+                .fit(userOf, itemOf, n, Math.max(1, users), Math.max(1, items));
     }
 
     /** The bundle's vectors laid out as freshly trained embeddings (users the bundle has not seen get zeros). */
