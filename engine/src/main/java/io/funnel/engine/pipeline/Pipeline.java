@@ -11,6 +11,7 @@ import io.funnel.engine.rerank.ReRankPolicies;
 import io.funnel.engine.rerank.ReRankPolicy;
 import io.funnel.features.ItemColumns;
 import io.funnel.features.UserRow;
+import io.funnel.model.DotProductPreRanker;
 import io.funnel.model.MicroBatcher;
 import io.funnel.model.Scorer;
 import io.vertx.core.Future;
@@ -42,6 +43,7 @@ public final class Pipeline {
     private final FunnelMetrics metrics;
     private final RankFeatures rankFeatures;
     private final int preRankKeep;
+    private final DotProductPreRanker preRanker;
     private final boolean excludeSeen;
     private final boolean stockOnly;
     private final Vertx vertx;
@@ -77,6 +79,7 @@ public final class Pipeline {
         this.budgets = budgets;
         this.metrics = metrics;
         this.rankFeatures = new RankFeatures(state.popularity(), List.of(channelNames));
+        this.preRanker = preRanker(this.channels.length, state.store().dimension());
         this.preRankKeep = preRankKeep;
         this.excludeSeen = excludeSeen;
         this.stockOnly = stockOnly;
@@ -386,8 +389,20 @@ public final class Pipeline {
     }
 
     /**
-     * Stage 6: a light linear model (sum of the normalised channel scores, the user-item embedding dot product and
-     * category affinity); keeps the best {@code preRankKeep}.
+     * The pre-rank model: every channel's normalised score (weight 1 each), the user's share of recent items in the
+     * candidate's category (0.5) and the user-item embedding dot product (0.5), through the SIMD kernels of
+     * {@link DotProductPreRanker}.
+     */
+    static DotProductPreRanker preRanker(final int channelCount, final int dimension) {
+        final float[] weights = new float[channelCount + 1];
+        java.util.Arrays.fill(weights, 0, channelCount, 1f);
+        weights[channelCount] = 0.5f;
+        return new DotProductPreRanker(dimension, weights, 0f, 0.5f);
+    }
+
+    /**
+     * Stage 6: the light linear model of {@link #preRanker} over the hydrated candidates; keeps the best
+     * {@code preRankKeep}.
      */
     void preRank(final RequestContext ctx) {
         final long start = System.nanoTime();
@@ -397,27 +412,19 @@ public final class Pipeline {
         RankFeatures.categoryShares(ctx.user(), state.attributes().categories(), s.categoryShare);
         final ItemColumns items = ctx.items();
         final int[] category = items.category();
-        final float[] emb = items.embeddings();
-        final int dim = items.dimension();
-        final float[] q = ctx.userVector();
-        final boolean hasVector = ctx.hasUserVector();
+        final int width = channels.length + 1;
+        final float[] x = s.preRankFeatures(n * width);
         for (int i = 0; i < n; i++) {
-            float score = 0f;
+            final int row = i * width;
             for (int c = 0; c < channels.length; c++) {
-                score += set.channelScore(i, c);
-            }
-            if (hasVector) {
-                float dot = 0f;
-                final int off = i * dim;
-                for (int d = 0; d < dim; d++) {
-                    dot += q[d] * emb[off + d];
-                }
-                score += 0.5f * dot;
+                x[row + c] = set.channelScore(i, c);
             }
             final int cat = category[i];
-            score += 0.5f * (cat >= 0 && cat < s.categoryShare.length ? s.categoryShare[cat] : 0f);
-            set.score(i, score);
-            s.scores[i] = score;
+            x[row + channels.length] = cat >= 0 && cat < s.categoryShare.length ? s.categoryShare[cat] : 0f;
+        }
+        preRanker.score(ctx.hasUserVector() ? ctx.userVector() : s.zeroVector, items.embeddings(), x, n, s.scores);
+        for (int i = 0; i < n; i++) {
+            set.score(i, s.scores[i]);
         }
         final int kept = TopN.select(s.scores, n, preRankKeep, ctx.order, s.packed);
         set.reorder(ctx.order, kept);
@@ -518,9 +525,20 @@ public final class Pipeline {
         // Exploration draws; seeded per thread so offline evaluation is reproducible.
         final java.util.SplittableRandom random = new java.util.SplittableRandom(0x5eed);
 
+        final float[] zeroVector;
+        private float[] preRankFeatures = new float[4096];
+
         Scratch(final int categoryCount, final int dimension) {
             categoryShare = new float[Math.max(1, categoryCount)];
             recentRows = new ItemColumns(dimension, UserRow.MAX_RECENT);
+            zeroVector = new float[dimension];
+        }
+
+        float[] preRankFeatures(final int size) {
+            if (preRankFeatures.length < size) {
+                preRankFeatures = new float[size * 2];
+            }
+            return preRankFeatures;
         }
 
         Scratch ensure(final int n) {
