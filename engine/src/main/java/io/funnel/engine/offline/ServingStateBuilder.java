@@ -69,10 +69,15 @@ public final class ServingStateBuilder {
         return this;
     }
 
-    /** Builds the state, training the ranker if the config asks for it. */
+    /**
+     * Builds the state, training the logistic ranker if the config asks for it — except when a bundle state is set:
+     * its TensorFlow ranker serves then (should the registry refuse it, the built-in weights do).
+     */
     public ServingState build(final Dataset data) {
         final ServingState state = buildWithoutRanker(data, config.features.store.equals("chronicle"), bundleState);
-        if (config.model.trainRanker && data.size() >= 1000) {
+        if (bundleState != null && config.model.trainRanker) {
+            log.accept("ranker: start-up fit skipped, the bundle's TensorFlow ranker serves");
+        } else if (config.model.trainRanker && data.size() >= 1000) {
             trainRanker(data, state);
         }
         return state;
