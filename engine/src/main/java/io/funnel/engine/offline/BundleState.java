@@ -104,24 +104,10 @@ public final class BundleState {
             final ObjectNode manifestState, final Consumer<String> log) throws IOException {
         final long t0 = System.nanoTime();
         final int n = data.size();
-        final Long2LongHashMap userIndex = new Long2LongHashMap(-1);
-        final int[] userOf = new int[n];
-        final int[] itemOf = new int[n];
-        long[] userIds = new long[1024];
-        for (int e = 0; e < n; e++) {
-            long u = userIndex.get(data.userId(e));
-            if (u < 0) {
-                u = userIndex.size();
-                userIndex.put(data.userId(e), u);
-                if (u == userIds.length) {
-                    userIds = java.util.Arrays.copyOf(userIds, userIds.length * 2);
-                }
-                userIds[(int) u] = data.userId(e);
-            }
-            userOf[e] = (int) u;
-            itemOf[e] = data.item(e);
-        }
-        final int userCount = Math.max(1, userIndex.size());
+        final UserIndex numbered = UserIndex.of(data);
+        final int[] userOf = numbered.userOf();
+        final int[] itemOf = numbered.itemOf();
+        final int userCount = Math.max(1, numbered.count());
         final int itemCount = data.itemCount();
         final BprTrainer.Embeddings emb = new io.funnel.model.train.TfMfTrainer()
                 .dimension(config.model.embeddingDim)
@@ -129,11 +115,11 @@ public final class BundleState {
                 .seed(config.model.seed)
                 .fit(userOf, itemOf, n, userCount, Math.max(2, itemCount));
         log.accept(String.format("retrieval embeddings (TensorFlow MF): %d users x %d items x %d dims (%.1f s)",
-                userIndex.size(), itemCount, emb.dimension(), (System.nanoTime() - t0) / 1e9));
+                numbered.count(), itemCount, emb.dimension(), (System.nanoTime() - t0) / 1e9));
         final Path dir = versionDir.resolve(DIR);
         Files.createDirectories(dir);
-        final int knownUsers = userIndex.size();
-        final long[] ids = userIds;
+        final int knownUsers = numbered.count();
+        final long[] ids = numbered.userIds();
         writeChecked(dir.resolve(EMBEDDINGS), EMBEDDINGS_MAGIC, out -> {
             out.writeInt(emb.dimension());
             out.writeInt(itemCount);
@@ -160,7 +146,7 @@ public final class BundleState {
         manifestState.put("embeddings", "TensorFlow matrix factorisation (BPR loss)");
         manifestState.put("dimension", emb.dimension());
         manifestState.put("items", itemCount);
-        manifestState.put("users", userIndex.size());
+        manifestState.put("users", numbered.count());
         manifestState.put("events", n);
         manifestState.put("catalog_fingerprint", fingerprint(data));
         manifestState.put("co_visitation_pairs", cv.pairCount());

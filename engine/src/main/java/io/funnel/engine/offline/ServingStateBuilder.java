@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * Builds a {@link ServingState} from a data set: user and item embeddings (BPR matrix factorisation), the feature
@@ -104,27 +103,11 @@ public final class ServingStateBuilder {
         final int n = data.size();
         final int dim = config.model.embeddingDim;
 
-        // Users in order of first appearance.
-        final Long2LongHashMap userIndex = new Long2LongHashMap(-1);
-        final int[] userOf = new int[n];
-        long[] userIds = new long[1024];
-        for (int e = 0; e < n; e++) {
-            long u = userIndex.get(data.userId(e));
-            if (u < 0) {
-                u = userIndex.size();
-                userIndex.put(data.userId(e), u);
-                if (u == userIds.length) {
-                    userIds = Arrays.copyOf(userIds, userIds.length * 2);
-                }
-                userIds[(int) u] = data.userId(e);
-            }
-            userOf[e] = (int) u;
-        }
-        final int users = userIndex.size();
-        final int[] itemOf = new int[n];
-        for (int e = 0; e < n; e++) {
-            itemOf[e] = data.item(e);
-        }
+        final UserIndex numbered = UserIndex.of(data);
+        final int[] userOf = numbered.userOf();
+        final int[] itemOf = numbered.itemOf();
+        final long[] userIds = numbered.userIds();
+        final int users = numbered.count();
 
         final BprTrainer.Embeddings emb = bundle != null ? fromBundle(bundle, users, userIds, items)
                 : trainEmbeddings(config, userOf, itemOf, n, users, items);
