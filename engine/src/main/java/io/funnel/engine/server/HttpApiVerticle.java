@@ -152,6 +152,7 @@ final class HttpApiVerticle extends VerticleBase {
                 final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
                 JsonCodec.encodeResponse(response, out);
                 metrics.recordRequest(nanos);
+                metrics.transportRequests("http").increment();
                 rc.response().putHeader("content-type", JSON).setStatusCode(200).end(Buffer.buffer(out.toByteArray()));
             } else {
                 metrics.countError("internal");
@@ -195,6 +196,7 @@ final class HttpApiVerticle extends VerticleBase {
         final FunnelMetrics.Stats stats = metrics.stats();
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("requests", stats.requests());
+        body.put("requestsByTransport", metrics.requestsByTransport());
         body.put("rejected", stats.rejected());
         body.put("events", stats.events());
         body.put("inFlight", stats.inFlight());

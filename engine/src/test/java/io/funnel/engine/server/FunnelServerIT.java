@@ -81,6 +81,7 @@ class FunnelServerIT {
     private static FunnelConfig config() {
         final FunnelConfig config = FunnelConfig.defaults();
         config.server.port = 0;
+        config.server.binaryPort = 0; // a free port too: never the default 8082, which another run may hold
         config.server.eventLoops = 2;
         config.server.maxBodyBytes = 64 * 1024;
         config.popularity.refreshMillis = 50;
