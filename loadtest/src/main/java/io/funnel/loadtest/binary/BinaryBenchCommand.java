@@ -1,0 +1,315 @@
+package io.funnel.loadtest.binary;
+
+import io.funnel.codecs.RecommendRequest;
+import io.funnel.codecs.client.FunnelClient;
+import io.funnel.loadtest.OpenModel;
+import io.funnel.loadtest.OpenModel.Result;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code funnel bench binary}: the same open-model rate of the same {@code /v1/recommend} requests (same user
+ * sequence, same count) over HTTP/JSON and over the binary endpoint (SBE frames over TCP, {@link FunnelClient}),
+ * against one running server on this machine, alternating the two protocols for {@code --rounds} rounds. Reports
+ * client-side p50/p99 per protocol (measured from each request's intended send time: no coordinated omission) and the
+ * server process's CPU time per request over each measured window, read from {@code /proc/<pid>/stat}
+ * ({@code utime + stime}, in clock ticks of {@code AT_CLKTCK} from {@code /proc/self/auxv}), less the server's idle
+ * CPU (its background threads, measured for {@code --idle} seconds with no load first) over the same window.
+ *
+ * <p>Bounded: each protocol run lasts {@code --warmup + --duration} seconds; it only talks to 127.0.0.1.
+ */
+@Command(name = "binary", mixinStandardHelpOptions = true,
+        description = "Open-model latency and server CPU per request of the same recommend requests over HTTP/JSON"
+                + " and over the binary endpoint, against one running server, in the same run.")
+public final class BinaryBenchCommand implements Callable<Integer> {
+    @Option(names = "--target", defaultValue = "http://127.0.0.1:8080", description = "The server's HTTP API"
+            + " (default ${DEFAULT-VALUE}).")
+    URI target;
+
+    @Option(names = "--binary-port", defaultValue = "8082", description = "The server's binary port"
+            + " (server.binaryPort, default ${DEFAULT-VALUE}).")
+    int binaryPort;
+
+    @Option(names = "--server-pid", description = "The server's process id, for its CPU time (default: the process"
+            + " listening on the HTTP port, found through /proc/net/tcp).")
+    Long serverPid;
+
+    @Option(names = "--rate", defaultValue = "500", description = "Requests per second (default ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per protocol run (default "
+            + "${DEFAULT-VALUE}).")
+    int durationSeconds;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured seconds before each run (default "
+            + "${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--rounds", defaultValue = "2", description = "HTTP-then-binary rounds (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--users", defaultValue = "50000", description = "User ids drawn uniformly from 1..N (default "
+            + "${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--count", defaultValue = "10", description = "Items per request (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--connections", defaultValue = "32", description = "HTTP keep-alive connections (default "
+            + "${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--binary-connections", defaultValue = "2", description = "Binary connections, requests pipelined"
+            + " on each (default ${DEFAULT-VALUE}).")
+    int binaryConnections;
+
+    @Option(names = "--idle", defaultValue = "5", description = "Seconds of server CPU measured with no load first,"
+            + " subtracted pro rata from each run's CPU (default ${DEFAULT-VALUE}; 0 = none).")
+    int idleSeconds;
+
+    @Option(names = "--json", description = "Write the results here.")
+    Path json;
+
+    /**
+     * One protocol run: client latency, and server and client CPU over its measured window; the server's CPU per
+     * request has the idle CPU of the same window subtracted.
+     */
+    record Run(String protocol, int round, Result latency, double serverCpuSeconds, double serverIdleCpuSeconds,
+            double clientCpuSeconds) {
+        double serverCpuMicrosPerRequest() {
+            return latency.requests() == 0 ? Double.NaN
+                    : (serverCpuSeconds - serverIdleCpuSeconds) * 1e6 / latency.requests();
+        }
+
+        double clientCpuMicrosPerRequest() {
+            return latency.requests() == 0 ? Double.NaN : clientCpuSeconds * 1e6 / latency.requests();
+        }
+
+        String json() {
+            return String.format(Locale.ROOT, "{\"protocol\": \"%s\", \"round\": %d, \"latency\": %s,"
+                    + " \"server_cpu_s\": %.3f, \"server_idle_cpu_s\": %.3f, \"server_cpu_us_per_request\": %.1f,"
+                    + " \"client_cpu_s\": %.3f, \"client_cpu_us_per_request\": %.1f}", protocol, round,
+                    latency.json(), serverCpuSeconds, serverIdleCpuSeconds, serverCpuMicrosPerRequest(),
+                    clientCpuSeconds, clientCpuMicrosPerRequest());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (rate <= 0 || rate > 200_000) {
+            throw new IllegalArgumentException("--rate must be 1..200000, got " + rate);
+        }
+        if (durationSeconds < 1 || warmupSeconds < 0 || durationSeconds + warmupSeconds > 60) {
+            throw new IllegalArgumentException("--warmup + --duration must be 1..60 s per run, got " + warmupSeconds
+                    + " + " + durationSeconds);
+        }
+        if (rounds < 1 || rounds > 5) {
+            throw new IllegalArgumentException("--rounds must be 1..5, got " + rounds);
+        }
+        if (!"127.0.0.1".equals(target.getHost()) && !"localhost".equals(target.getHost())) {
+            throw new IllegalArgumentException("--target must be on this machine (127.0.0.1 or localhost), got "
+                    + target.getHost());
+        }
+        final int httpPort = target.getPort() > 0 ? target.getPort() : 80;
+        final long pid = serverPid != null ? serverPid : listeningPid(httpPort);
+        final ProcCpu serverCpu = new ProcCpu(pid);
+        System.out.printf(Locale.ROOT, "server pid %d (CPU from /proc/%d/stat, %d ticks/s), %d req/s, %d+%d s per"
+                + " run, %d rounds%n", pid, pid, serverCpu.ticksPerSecond, rate, warmupSeconds, durationSeconds, rounds);
+        double idlePerSecond = 0;
+        if (idleSeconds > 0) {
+            final double before = serverCpu.seconds();
+            Thread.sleep(idleSeconds * 1_000L);
+            idlePerSecond = (serverCpu.seconds() - before) / idleSeconds;
+            System.out.printf(Locale.ROOT, "server idle CPU: %.3f s per second (subtracted from each run)%n",
+                    idlePerSecond);
+        }
+        final Vertx vertx = Vertx.vertx();
+        final List<Run> runs = new ArrayList<>();
+        try {
+            final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                    .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+            final io.vertx.core.Context context = vertx.getOrCreateContext();
+            try (FunnelClient binary = FunnelClient.builder().host(target.getHost()).port(binaryPort)
+                    .connections(binaryConnections).timeout(Duration.ofSeconds(10)).vertx(vertx).connect()
+                    .get(10, TimeUnit.SECONDS)) {
+                for (int round = 1; round <= rounds; round++) {
+                    runs.add(measure("http", round, serverCpu, idlePerSecond, OpenModel.http(context, http,
+                            target.getHost(), httpPort, true, users, count, 42)));
+                    runs.add(measure("binary", round, serverCpu, idlePerSecond, binarySender(binary)));
+                }
+            }
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+        final StringBuilder summary = new StringBuilder();
+        for (int round = 1; round <= rounds; round++) {
+            final Run h = runs.get(2 * (round - 1));
+            final Run b = runs.get(2 * (round - 1) + 1);
+            final String line = String.format(Locale.ROOT, "round %d binary/http: p50 %.2f, p99 %.2f (%.0f%% lower),"
+                    + " server CPU per request %.2f (%.2fx less), client CPU per request %.2f", round,
+                    b.latency.p50() / h.latency.p50(), b.latency.p99() / h.latency.p99(),
+                    100 * (1 - b.latency.p99() / h.latency.p99()),
+                    b.serverCpuMicrosPerRequest() / h.serverCpuMicrosPerRequest(),
+                    h.serverCpuMicrosPerRequest() / b.serverCpuMicrosPerRequest(),
+                    b.clientCpuMicrosPerRequest() / h.clientCpuMicrosPerRequest());
+            System.out.println(line);
+            summary.append(round > 1 ? ",\n    " : "").append('"').append(line).append('"');
+        }
+        if (json != null) {
+            final StringBuilder b = new StringBuilder();
+            b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"binary_port\": %d, \"server_pid\": %d,"
+                    + " \"rate\": %d, \"warmup_s\": %d, \"duration_s\": %d, \"users\": %d, \"count\": %d,"
+                    + " \"http_connections\": %d, \"binary_connections\": %d, \"cpu_source\": \"/proc/<pid>/stat"
+                    + " utime+stime\", \"server_idle_cpu_s_per_s\": %.4f,%n  \"runs\": [", target, binaryPort, pid,
+                    rate, warmupSeconds, durationSeconds, users, count, connections, binaryConnections,
+                    idlePerSecond));
+            for (int i = 0; i < runs.size(); i++) {
+                b.append(i == 0 ? "\n    " : ",\n    ").append(runs.get(i).json());
+            }
+            b.append("\n  ],\n  \"summary\": [").append(summary).append("]\n}\n");
+            if (json.getParent() != null) {
+                Files.createDirectories(json.getParent());
+            }
+            Files.writeString(json, b.toString());
+        }
+        long errors = 0;
+        for (final Run r : runs) {
+            errors += r.latency.errors();
+        }
+        return errors == 0 ? 0 : 1;
+    }
+
+    private Run measure(final String protocol, final int round, final ProcCpu serverCpu, final double idlePerSecond,
+            final OpenModel.Sender sender) throws Exception {
+        final double[] start = new double[3];
+        final Result latency = OpenModel.run(protocol, rate, warmupSeconds, durationSeconds, sender, () -> {
+            start[0] = serverCpu.seconds();
+            start[1] = clientCpuSeconds();
+            start[2] = System.nanoTime();
+        });
+        final double windowSeconds = (System.nanoTime() - start[2]) / 1e9;
+        final Run run = new Run(protocol, round, latency, serverCpu.seconds() - start[0],
+                idlePerSecond * windowSeconds, clientCpuSeconds() - start[1]);
+        latency.print();
+        System.out.printf(Locale.ROOT, "%-12s server CPU %.2f s = %.1f us/request, client CPU %.1f us/request%n",
+                "", run.serverCpuSeconds, run.serverCpuMicrosPerRequest(), run.clientCpuMicrosPerRequest());
+        return run;
+    }
+
+    /** Same user sequence (seed 42) and count as the HTTP sender; one request object reused by the pacing thread. */
+    private OpenModel.Sender binarySender(final FunnelClient client) {
+        final SplittableRandom random = new SplittableRandom(42);
+        final RecommendRequest request = new RecommendRequest();
+        return done -> client.recommend(request.clear().userId(1 + random.nextInt(users)).count(count))
+                .whenComplete((r, e) -> done.complete(e == null));
+    }
+
+    private static double clientCpuSeconds() {
+        final var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
+    }
+
+    /** The process listening on {@code port} on IPv4 or IPv6 loopback, found through /proc/net/tcp* socket inodes. */
+    static long listeningPid(final int port) throws IOException {
+        final String hexPort = String.format(Locale.ROOT, ":%04X", port);
+        final List<String> inodes = new ArrayList<>();
+        for (final String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            final Path p = Path.of(table);
+            if (!Files.exists(p)) {
+                continue;
+            }
+            for (final String line : Files.readAllLines(p)) {
+                final String[] f = line.trim().split("\\s+");
+                // local_address is f[1], state f[3] (0A = LISTEN), inode f[9]
+                if (f.length > 9 && f[1].endsWith(hexPort) && "0A".equals(f[3])) {
+                    inodes.add("socket:[" + f[9] + "]");
+                }
+            }
+        }
+        if (inodes.isEmpty()) {
+            throw new IllegalArgumentException("no process listens on port " + port + "; start the server first or"
+                    + " pass --server-pid");
+        }
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (final Path proc : procs) {
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (final Path fd : fds) {
+                        if (inodes.contains(Files.readSymbolicLink(fd).toString())) {
+                            return Long.parseLong(proc.getFileName().toString());
+                        }
+                    }
+                } catch (final IOException | SecurityException e) {
+                    // another user's process, or gone: not ours to read
+                }
+            }
+        }
+        throw new IllegalArgumentException("cannot find the process listening on port " + port
+                + " (another user's?); pass --server-pid");
+    }
+
+    /** A process's CPU time (user + system) from /proc/<pid>/stat. */
+    static final class ProcCpu {
+        final Path stat;
+        final long ticksPerSecond;
+
+        ProcCpu(final long pid) throws IOException {
+            stat = Path.of("/proc", Long.toString(pid), "stat");
+            if (!Files.isReadable(stat)) {
+                throw new IllegalArgumentException("cannot read " + stat + ": is process " + pid + " running?");
+            }
+            ticksPerSecond = clockTicks();
+        }
+
+        double seconds() {
+            try {
+                final String s = Files.readString(stat);
+                // Fields after the command name (which may hold spaces) start after the last ')'.
+                final String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) ticksPerSecond; // utime, stime
+            } catch (final IOException e) {
+                throw new IllegalStateException("cannot read " + stat + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** AT_CLKTCK (17) from this process's auxiliary vector: the unit of utime and stime (usually 100). */
+        private static long clockTicks() throws IOException {
+            final ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(Path.of("/proc/self/auxv")))
+                    .order(ByteOrder.nativeOrder());
+            while (auxv.remaining() >= 16) {
+                final long key = auxv.getLong();
+                final long value = auxv.getLong();
+                if (key == 17) {
+                    return value;
+                }
+            }
+            return 100;
+        }
+    }
+
+    /** Runs the benchmark on its own. */
+    public static void main(final String[] args) {
+        System.exit(new picocli.CommandLine(new BinaryBenchCommand()).execute(args));
+    }
+}
