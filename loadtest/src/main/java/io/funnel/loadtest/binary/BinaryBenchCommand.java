@@ -1,6 +1,9 @@
 package io.funnel.loadtest.binary;
 
+import io.funnel.codecs.JsonCodec;
 import io.funnel.codecs.RecommendRequest;
+import io.funnel.codecs.RecommendResponse;
+import io.funnel.codecs.binary.BinaryCodec;
 import io.funnel.codecs.client.FunnelClient;
 import io.funnel.loadtest.OpenModel;
 import io.funnel.loadtest.OpenModel.Result;
@@ -23,6 +26,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ExpandableArrayBuffer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,6 +90,10 @@ public final class BinaryBenchCommand implements Callable<Integer> {
             + " subtracted pro rata from each run's CPU (default ${DEFAULT-VALUE}; 0 = none).")
     int idleSeconds;
 
+    @Option(names = "--codec-seconds", defaultValue = "2", description = "Seconds per codec in the in-process codec"
+            + " comparison, after as long again of warm-up (default ${DEFAULT-VALUE}; 0 = skip).")
+    int codecSeconds;
+
     @Option(names = "--json", description = "Write the results here.")
     Path json;
 
@@ -129,6 +137,12 @@ public final class BinaryBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target must be on this machine (127.0.0.1 or localhost), got "
                     + target.getHost());
         }
+        final CodecCost[] codecs = codecSeconds > 0
+                ? new CodecCost[] {CodecCost.json(count, codecSeconds), CodecCost.binary(count, codecSeconds)}
+                : new CodecCost[0];
+        for (final CodecCost c : codecs) {
+            System.out.println(c);
+        }
         final int httpPort = target.getPort() > 0 ? target.getPort() : 80;
         final long pid = serverPid != null ? serverPid : listeningPid(httpPort);
         final ProcCpu serverCpu = new ProcCpu(pid);
@@ -164,12 +178,12 @@ public final class BinaryBenchCommand implements Callable<Integer> {
         for (int round = 1; round <= rounds; round++) {
             final Run h = runs.get(2 * (round - 1));
             final Run b = runs.get(2 * (round - 1) + 1);
-            final String line = String.format(Locale.ROOT, "round %d binary/http: p50 %.2f, p99 %.2f (%.0f%% lower),"
-                    + " server CPU per request %.2f (%.2fx less), client CPU per request %.2f", round,
-                    b.latency.p50() / h.latency.p50(), b.latency.p99() / h.latency.p99(),
-                    100 * (1 - b.latency.p99() / h.latency.p99()),
-                    b.serverCpuMicrosPerRequest() / h.serverCpuMicrosPerRequest(),
-                    h.serverCpuMicrosPerRequest() / b.serverCpuMicrosPerRequest(),
+            final double p99 = b.latency.p99() / h.latency.p99();
+            final double cpu = b.serverCpuMicrosPerRequest() / h.serverCpuMicrosPerRequest();
+            final String line = String.format(Locale.ROOT, "round %d binary/http: p50 %.2f, p99 %.2f (%.0f%% %s),"
+                    + " server CPU per request %.2f (%.2fx %s), client CPU per request %.2f", round,
+                    b.latency.p50() / h.latency.p50(), p99, 100 * Math.abs(1 - p99), p99 <= 1 ? "lower" : "higher",
+                    cpu, cpu <= 1 ? 1 / cpu : cpu, cpu <= 1 ? "less" : "more",
                     b.clientCpuMicrosPerRequest() / h.clientCpuMicrosPerRequest());
             System.out.println(line);
             summary.append(round > 1 ? ",\n    " : "").append('"').append(line).append('"');
@@ -184,6 +198,10 @@ public final class BinaryBenchCommand implements Callable<Integer> {
                     idlePerSecond));
             for (int i = 0; i < runs.size(); i++) {
                 b.append(i == 0 ? "\n    " : ",\n    ").append(runs.get(i).json());
+            }
+            b.append("\n  ],\n  \"codec_only\": [");
+            for (int i = 0; i < codecs.length; i++) {
+                b.append(i == 0 ? "\n    " : ",\n    ").append(codecs[i].json());
             }
             b.append("\n  ],\n  \"summary\": [").append(summary).append("]\n}\n");
             if (json.getParent() != null) {
@@ -213,6 +231,91 @@ public final class BinaryBenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-12s server CPU %.2f s = %.1f us/request, client CPU %.1f us/request%n",
                 "", run.serverCpuSeconds, run.serverCpuMicrosPerRequest(), run.clientCpuMicrosPerRequest());
         return run;
+    }
+
+    /**
+     * The codec work of one request on one thread, in process, with no network and no pipeline: decode the request
+     * and encode a {@code count}-item answer, as each server path does (JSON: {@link JsonCodec} into a fresh byte
+     * array; binary: {@link BinaryCodec} flyweights into a reused buffer, then one copy out).
+     */
+    record CodecCost(String protocol, long operations, double nanosPerRequest, double bytesAllocatedPerRequest,
+            int requestBytes, int responseBytes) {
+        static CodecCost json(final int count, final int seconds) {
+            final byte[] body = "{\"userId\": 4242, \"count\": 10}".replace("10", Integer.toString(count))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final RecommendRequest request = new RecommendRequest();
+            final RecommendResponse response = sampleResponse(count);
+            final int[] sizes = new int[1];
+            final Runnable op = () -> {
+                JsonCodec.decodeRecommend(body, request);
+                final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(512);
+                JsonCodec.encodeResponse(response, out);
+                sizes[0] = out.toByteArray().length;
+            };
+            return time("http/json", op, seconds, body.length, sizes);
+        }
+
+        static CodecCost binary(final int count, final int seconds) {
+            final BinaryCodec codec = new BinaryCodec();
+            final ExpandableArrayBuffer in = new ExpandableArrayBuffer(256);
+            final int requestLength = codec.encodeRecommend(1, new RecommendRequest().userId(4242).count(count), in, 0);
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
+            final RecommendRequest request = new RecommendRequest();
+            final RecommendResponse response = sampleResponse(count);
+            final int[] sizes = new int[1];
+            final Runnable op = () -> {
+                codec.wrapFrame(in, 4, requestLength - 4);
+                codec.decodeRecommend(request);
+                final int n = codec.encodeResponse(codec.correlationId(), response, out, 0);
+                sizes[0] = io.vertx.core.buffer.Buffer.buffer(n).appendBytes(out.byteArray(), 0, n).length();
+            };
+            return time("binary", op, seconds, requestLength, sizes);
+        }
+
+        private static RecommendResponse sampleResponse(final int count) {
+            final RecommendResponse r = new RecommendResponse().userId(4242).tookMicros(330)
+                    .modelVersion("logistic-20261123T121154").policy("diverse")
+                    .channelNames(new String[] {"popular", "itemcf", "ann"});
+            for (int i = 0; i < count; i++) {
+                r.addItem(100_000L + i * 7919L, 0.3f - i * 0.01f, 1 + i % 7, 0.2f, 0.25f, false);
+            }
+            return r;
+        }
+
+        private static CodecCost time(final String protocol, final Runnable op, final int seconds,
+                final int requestBytes, final int[] responseBytes) {
+            final long warmUntil = System.nanoTime() + seconds * 1_000_000_000L;
+            while (System.nanoTime() < warmUntil) {
+                op.run();
+            }
+            final com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            final long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+            final long start = System.nanoTime();
+            final long end = start + seconds * 1_000_000_000L;
+            long ops = 0;
+            while ((ops & 1023) != 0 || System.nanoTime() < end) {
+                op.run();
+                ops++;
+            }
+            final double nanos = (System.nanoTime() - start) / (double) ops;
+            final double allocated = (threads.getCurrentThreadAllocatedBytes() - allocatedBefore) / (double) ops;
+            return new CodecCost(protocol, ops, nanos, allocated, requestBytes, responseBytes[0]);
+        }
+
+        String json() {
+            return String.format(Locale.ROOT, "{\"protocol\": \"%s\", \"operations\": %d, \"ns_per_request\":"
+                    + " %.0f, \"bytes_allocated_per_request\": %.0f, \"request_bytes\": %d, \"response_bytes\":"
+                    + " %d}", protocol, operations, nanosPerRequest, bytesAllocatedPerRequest, requestBytes,
+                    responseBytes);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "codec only, %-9s %7.0f ns/request, %5.0f B allocated/request,"
+                    + " request %d B, answer %d B", protocol, nanosPerRequest, bytesAllocatedPerRequest, requestBytes,
+                    responseBytes);
+        }
     }
 
     /** Same user sequence (seed 42) and count as the HTTP sender; one request object reused by the pacing thread. */
