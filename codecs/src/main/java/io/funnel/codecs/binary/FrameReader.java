@@ -41,7 +41,8 @@ public final class FrameReader {
     /** @param maxFrameBytes largest accepted frame (the length prefix's value), bytes; at least 8 */
     public FrameReader(final int maxFrameBytes) {
         if (maxFrameBytes < MIN_FRAME_BYTES) {
-            throw new IllegalArgumentException("maxFrameBytes must be >= " + MIN_FRAME_BYTES + ", got " + maxFrameBytes);
+            throw new IllegalArgumentException("maxFrameBytes must be >= " + MIN_FRAME_BYTES + ", got "
+                    + maxFrameBytes);
         }
         this.maxFrameBytes = maxFrameBytes;
     }

@@ -100,17 +100,7 @@ public final class FunnelClient implements AutoCloseable {
      * @return completes on an event-loop thread with a new response, or fails as described on the class
      */
     public CompletableFuture<RecommendResponse> recommend(final RecommendRequest request) {
-        final CompletableFuture<RecommendResponse> future = new CompletableFuture<>();
-        final long id = correlationIds.incrementAndGet();
-        final Buffer frame;
-        try {
-            frame = ENCODERS.get().recommend(id, request);
-        } catch (final RuntimeException e) {
-            future.completeExceptionally(e);
-            return future;
-        }
-        submit(new Pending(id, false, future), frame);
-        return future;
+        return request(false, (encoder, id) -> encoder.recommend(id, request));
     }
 
     /**
@@ -121,16 +111,26 @@ public final class FunnelClient implements AutoCloseable {
      *     (an unknown item is an {@link ErrorReplyException} with status 422 naming {@code events[i].itemId})
      */
     public CompletableFuture<Ack> send(final EventBatch batch) {
-        final CompletableFuture<Ack> future = new CompletableFuture<>();
+        return request(true, (encoder, id) -> encoder.events(id, batch));
+    }
+
+    /** How a request is written into a frame on the calling thread. */
+    @FunctionalInterface
+    private interface Encoding {
+        Buffer encode(Encoder encoder, long correlationId);
+    }
+
+    private <T> CompletableFuture<T> request(final boolean events, final Encoding encoding) {
+        final CompletableFuture<T> future = new CompletableFuture<>();
         final long id = correlationIds.incrementAndGet();
         final Buffer frame;
         try {
-            frame = ENCODERS.get().events(id, batch);
+            frame = encoding.encode(ENCODERS.get(), id);
         } catch (final RuntimeException e) {
             future.completeExceptionally(e);
             return future;
         }
-        submit(new Pending(id, true, future), frame);
+        submit(new Pending(id, events, future), frame);
         return future;
     }
 

@@ -18,7 +18,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,7 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BinaryApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(BinaryApiVerticle.class);
-    private static final int POOL_SIZE = 256;
 
     private final Pipeline pipeline;
     private final EventIntake intake;
@@ -60,7 +58,7 @@ final class BinaryApiVerticle extends VerticleBase {
     private final int maxFrameBytes;
     private final BooleanSupplier draining;
     private final List<Integer> eventLoopCpus;
-    private final ArrayDeque<RequestContext> pool = new ArrayDeque<>();
+    private final ContextPool pool;
     private final BinaryCodec codec = new BinaryCodec();
     private final ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
     private final LongAdder answered;
@@ -70,6 +68,7 @@ final class BinaryApiVerticle extends VerticleBase {
             final NetServerOptions options, final int maxInFlight, final int maxFrameBytes,
             final BooleanSupplier draining, final List<Integer> eventLoopCpus) {
         this.pipeline = pipeline;
+        this.pool = new ContextPool(pipeline);
         this.intake = intake;
         this.metrics = metrics;
         this.options = options;
@@ -175,7 +174,7 @@ final class BinaryApiVerticle extends VerticleBase {
             error(c, correlationId, 503, null, "overloaded: more than " + maxInFlight + " requests in flight");
             return;
         }
-        final RequestContext ctx = acquire();
+        final RequestContext ctx = pool.acquire();
         try {
             codec.decodeRecommend(ctx.request());
             final String policy = ctx.request().policy();
@@ -185,13 +184,8 @@ final class BinaryApiVerticle extends VerticleBase {
             }
         } catch (final BadInputException e) {
             inFlight.decrementAndGet();
-            release(ctx);
-            if (e instanceof FrameException f) {
-                frameError(c, f);
-            } else {
-                metrics.countError("bad_request");
-                error(c, correlationId, e.status(), e.field(), e.getMessage());
-            }
+            pool.release(ctx);
+            badInput(c, correlationId, e);
             return;
         }
         final long configuredMicros = pipeline.budgets().totalMicros();
@@ -216,7 +210,7 @@ final class BinaryApiVerticle extends VerticleBase {
                 metrics.recordRequest(nanos);
                 answered.increment();
                 write(c, length);
-                release(ctx);
+                pool.release(ctx);
             } else {
                 internal(c, correlationId, ctx, ar.cause());
             }
@@ -228,7 +222,7 @@ final class BinaryApiVerticle extends VerticleBase {
         metrics.countError("internal");
         LOG.error("binary recommendation for user {} failed", ctx.request().userId(), cause);
         error(c, correlationId, 500, null, "internal error");
-        release(ctx);
+        pool.release(ctx);
     }
 
     private void events(final Connection c) {
@@ -244,12 +238,7 @@ final class BinaryApiVerticle extends VerticleBase {
             codec.decodeEvents(System.currentTimeMillis(), batch);
             accepted = intake.submit(batch, context);
         } catch (final BadInputException e) {
-            if (e instanceof FrameException f) {
-                frameError(c, f);
-            } else {
-                metrics.countError("bad_request");
-                error(c, correlationId, e.status(), e.field(), e.getMessage());
-            }
+            badInput(c, correlationId, e);
             return;
         }
         accepted.onComplete(ar -> {
@@ -263,6 +252,16 @@ final class BinaryApiVerticle extends VerticleBase {
                 error(c, correlationId, 500, null, "events could not be applied: " + ar.cause().getMessage());
             }
         });
+    }
+
+    /** A frame error (counted by kind, may close) or a bad field value (counted as {@code bad_request}). */
+    private void badInput(final Connection c, final long correlationId, final BadInputException e) {
+        if (e instanceof FrameException f) {
+            frameError(c, f);
+        } else {
+            metrics.countError("bad_request");
+            error(c, correlationId, e.status(), e.field(), e.getMessage());
+        }
     }
 
     private void error(final Connection c, final long correlationId, final int status, final String field,
@@ -288,15 +287,4 @@ final class BinaryApiVerticle extends VerticleBase {
         return Buffer.buffer(length).appendBytes(out.byteArray(), 0, length);
     }
 
-    private RequestContext acquire() {
-        final RequestContext ctx = pool.pollFirst();
-        return ctx != null ? ctx : pipeline.newContext();
-    }
-
-    private void release(final RequestContext ctx) {
-        // A context that a late channel may still write into is left to the garbage collector.
-        if (!ctx.abandoned() && pool.size() < POOL_SIZE) {
-            pool.addFirst(ctx);
-        }
-    }
 }

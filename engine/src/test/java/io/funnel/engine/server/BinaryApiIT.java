@@ -19,12 +19,9 @@ import io.funnel.codecs.client.ErrorReplyException;
 import io.funnel.codecs.client.FunnelClient;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
-import io.funnel.engine.data.SyntheticGenerator;
 import io.funnel.engine.offline.Channels;
 import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.offline.ServingStateBuilder;
-import io.funnel.engine.pipeline.Candidates;
-import io.funnel.engine.pipeline.RequestContext;
 import io.funnel.engine.retrieval.Channel;
 import io.vertx.core.Vertx;
 import java.io.DataInputStream;
@@ -67,33 +64,9 @@ class BinaryApiIT {
     private static FunnelServer server;
     private static FunnelClient client;
 
-    /** A channel that takes far longer than any budget here (as in FunnelServerIT). */
-    private static final class SlowChannel implements Channel {
-        @Override
-        public String name() {
-            return "slow";
-        }
-
-        @Override
-        public boolean offload() {
-            return true;
-        }
-
-        @Override
-        public void retrieve(final RequestContext ctx, final Candidates out) {
-            try {
-                Thread.sleep(1_500);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            out.add(0, 1f);
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
-        data = new SyntheticGenerator().items(3_000).users(1_500).events(60_000).categories(20).seed(5)
-                .endMs(1_763_856_000_000L).generate();
+        data = ServerFixtures.catalog();
         final FunnelConfig config = config();
         state = new ServingStateBuilder(config, line -> { }).build(data);
         vertx = Vertx.vertx();
@@ -103,18 +76,7 @@ class BinaryApiIT {
     }
 
     private static FunnelConfig config() {
-        final FunnelConfig config = FunnelConfig.defaults();
-        config.server.port = 0;
-        config.server.binaryPort = 0;
-        config.server.eventLoops = 2;
-        config.server.maxFrameBytes = 64 * 1024;
-        config.popularity.refreshMillis = 50;
-        config.model.bprEpochs = 6;
-        config.budgets.put("total", "3s");
-        config.budgets.put("retrieve", "2s");
-        config.budgets.put("rank", "300ms");
-        config.budgets.put("reRank", "300ms");
-        return config.validate("test");
+        return ServerFixtures.config();
     }
 
     @AfterAll
@@ -320,7 +282,7 @@ class BinaryApiIT {
         config.budgets.put("retrieve", "1s");
         config.validate("test");
         final List<Channel> channels = new ArrayList<>(Channels.create(state, config, true));
-        channels.add(new SlowChannel());
+        channels.add(new ServerFixtures.SlowChannel());
         final FunnelServer limited = FunnelServer.builder(config, state).channels(channels).start(vertx)
                 .await(30, TimeUnit.SECONDS);
         try (FunnelClient c = FunnelClient.builder().port(limited.binaryPort()).timeout(Duration.ofSeconds(30))

@@ -5,15 +5,13 @@ import io.funnel.codecs.RecommendRequest;
 import io.funnel.codecs.RecommendResponse;
 import io.funnel.codecs.binary.BinaryCodec;
 import io.funnel.codecs.client.FunnelClient;
+import io.funnel.loadtest.LoadOptions;
 import io.funnel.loadtest.OpenModel;
 import io.funnel.loadtest.OpenModel.Result;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.DirectoryStream;
@@ -28,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.agrona.ExpandableArrayBuffer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,9 +44,8 @@ import picocli.CommandLine.Option;
         description = "Open-model latency and server CPU per request of the same recommend requests over HTTP/JSON"
                 + " and over the binary endpoint, against one running server, in the same run.")
 public final class BinaryBenchCommand implements Callable<Integer> {
-    @Option(names = "--target", defaultValue = "http://127.0.0.1:8080", description = "The server's HTTP API"
-            + " (default ${DEFAULT-VALUE}).")
-    URI target;
+    @Mixin
+    LoadOptions load;
 
     @Option(names = "--binary-port", defaultValue = "8082", description = "The server's binary port"
             + " (server.binaryPort, default ${DEFAULT-VALUE}).")
@@ -57,30 +55,12 @@ public final class BinaryBenchCommand implements Callable<Integer> {
             + " listening on the HTTP port, found through /proc/net/tcp).")
     Long serverPid;
 
-    @Option(names = "--rate", defaultValue = "500", description = "Requests per second (default ${DEFAULT-VALUE}).")
-    int rate;
-
     @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per protocol run (default "
             + "${DEFAULT-VALUE}).")
     int durationSeconds;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured seconds before each run (default "
-            + "${DEFAULT-VALUE}).")
-    int warmupSeconds;
-
     @Option(names = "--rounds", defaultValue = "2", description = "HTTP-then-binary rounds (default ${DEFAULT-VALUE}).")
     int rounds;
-
-    @Option(names = "--users", defaultValue = "50000", description = "User ids drawn uniformly from 1..N (default "
-            + "${DEFAULT-VALUE}).")
-    int users;
-
-    @Option(names = "--count", defaultValue = "10", description = "Items per request (default ${DEFAULT-VALUE}).")
-    int count;
-
-    @Option(names = "--connections", defaultValue = "32", description = "HTTP keep-alive connections (default "
-            + "${DEFAULT-VALUE}).")
-    int connections;
 
     @Option(names = "--binary-connections", defaultValue = "2", description = "Binary connections, requests pipelined"
             + " on each (default ${DEFAULT-VALUE}).")
@@ -123,31 +103,25 @@ public final class BinaryBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (rate <= 0 || rate > 200_000) {
-            throw new IllegalArgumentException("--rate must be 1..200000, got " + rate);
-        }
-        if (durationSeconds < 1 || warmupSeconds < 0 || durationSeconds + warmupSeconds > 60) {
-            throw new IllegalArgumentException("--warmup + --duration must be 1..60 s per run, got " + warmupSeconds
-                    + " + " + durationSeconds);
+        load.validate();
+        if (durationSeconds < 1 || load.warmupSeconds < 0 || durationSeconds + load.warmupSeconds > 60) {
+            throw new IllegalArgumentException("--warmup + --duration must be 1..60 s per run, got "
+                    + load.warmupSeconds + " + " + durationSeconds);
         }
         if (rounds < 1 || rounds > 5) {
             throw new IllegalArgumentException("--rounds must be 1..5, got " + rounds);
         }
-        if (!"127.0.0.1".equals(target.getHost()) && !"localhost".equals(target.getHost())) {
-            throw new IllegalArgumentException("--target must be on this machine (127.0.0.1 or localhost), got "
-                    + target.getHost());
-        }
         final CodecCost[] codecs = codecSeconds > 0
-                ? new CodecCost[] {CodecCost.json(count, codecSeconds), CodecCost.binary(count, codecSeconds)}
+                ? new CodecCost[] {CodecCost.json(load.count, codecSeconds), CodecCost.binary(load.count, codecSeconds)}
                 : new CodecCost[0];
         for (final CodecCost c : codecs) {
             System.out.println(c);
         }
-        final int httpPort = target.getPort() > 0 ? target.getPort() : 80;
-        final long pid = serverPid != null ? serverPid : listeningPid(httpPort);
+        final long pid = serverPid != null ? serverPid : listeningPid(load.port());
         final ProcCpu serverCpu = new ProcCpu(pid);
         System.out.printf(Locale.ROOT, "server pid %d (CPU from /proc/%d/stat, %d ticks/s), %d req/s, %d+%d s per"
-                + " run, %d rounds%n", pid, pid, serverCpu.ticksPerSecond, rate, warmupSeconds, durationSeconds, rounds);
+                + " run, %d rounds%n", pid, pid, serverCpu.ticksPerSecond, load.rate, load.warmupSeconds,
+                durationSeconds, rounds);
         double idlePerSecond = 0;
         if (idleSeconds > 0) {
             final double before = serverCpu.seconds();
@@ -159,15 +133,13 @@ public final class BinaryBenchCommand implements Callable<Integer> {
         final Vertx vertx = Vertx.vertx();
         final List<Run> runs = new ArrayList<>();
         try {
-            final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
-                    .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+            final HttpClient http = load.httpClient(vertx);
             final io.vertx.core.Context context = vertx.getOrCreateContext();
-            try (FunnelClient binary = FunnelClient.builder().host(target.getHost()).port(binaryPort)
+            try (FunnelClient binary = FunnelClient.builder().host(load.target.getHost()).port(binaryPort)
                     .connections(binaryConnections).timeout(Duration.ofSeconds(10)).vertx(vertx).connect()
                     .get(10, TimeUnit.SECONDS)) {
                 for (int round = 1; round <= rounds; round++) {
-                    runs.add(measure("http", round, serverCpu, idlePerSecond, OpenModel.http(context, http,
-                            target.getHost(), httpPort, true, users, count, 42)));
+                    runs.add(measure("http", round, serverCpu, idlePerSecond, load.httpSender(context, http, true)));
                     runs.add(measure("binary", round, serverCpu, idlePerSecond, binarySender(binary)));
                 }
             }
@@ -193,9 +165,9 @@ public final class BinaryBenchCommand implements Callable<Integer> {
             b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"binary_port\": %d, \"server_pid\": %d,"
                     + " \"rate\": %d, \"warmup_s\": %d, \"duration_s\": %d, \"users\": %d, \"count\": %d,"
                     + " \"http_connections\": %d, \"binary_connections\": %d, \"cpu_source\": \"/proc/<pid>/stat"
-                    + " utime+stime\", \"server_idle_cpu_s_per_s\": %.4f,%n  \"runs\": [", target, binaryPort, pid,
-                    rate, warmupSeconds, durationSeconds, users, count, connections, binaryConnections,
-                    idlePerSecond));
+                    + " utime+stime\", \"server_idle_cpu_s_per_s\": %.4f,%n  \"runs\": [", load.target, binaryPort,
+                    pid, load.rate, load.warmupSeconds, durationSeconds, load.users, load.count, load.connections,
+                    binaryConnections, idlePerSecond));
             for (int i = 0; i < runs.size(); i++) {
                 b.append(i == 0 ? "\n    " : ",\n    ").append(runs.get(i).json());
             }
@@ -219,7 +191,7 @@ public final class BinaryBenchCommand implements Callable<Integer> {
     private Run measure(final String protocol, final int round, final ProcCpu serverCpu, final double idlePerSecond,
             final OpenModel.Sender sender) throws Exception {
         final double[] start = new double[3];
-        final Result latency = OpenModel.run(protocol, rate, warmupSeconds, durationSeconds, sender, () -> {
+        final Result latency = OpenModel.run(protocol, load.rate, load.warmupSeconds, durationSeconds, sender, () -> {
             start[0] = serverCpu.seconds();
             start[1] = clientCpuSeconds();
             start[2] = System.nanoTime();
@@ -322,7 +294,7 @@ public final class BinaryBenchCommand implements Callable<Integer> {
     private OpenModel.Sender binarySender(final FunnelClient client) {
         final SplittableRandom random = new SplittableRandom(42);
         final RecommendRequest request = new RecommendRequest();
-        return done -> client.recommend(request.clear().userId(1 + random.nextInt(users)).count(count))
+        return done -> client.recommend(request.clear().userId(1 + random.nextInt(load.users)).count(load.count))
                 .whenComplete((r, e) -> done.complete(e == null));
     }
 
