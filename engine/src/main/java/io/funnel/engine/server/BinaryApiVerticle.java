@@ -174,17 +174,11 @@ final class BinaryApiVerticle extends VerticleBase {
             error(c, correlationId, 503, null, "overloaded: more than " + maxInFlight + " requests in flight");
             return;
         }
-        final RequestContext ctx = pool.acquire();
+        final RequestContext ctx;
         try {
-            codec.decodeRecommend(ctx.request());
-            final String policy = ctx.request().policy();
-            if (policy != null && pipeline.policies().get(policy) == null) {
-                throw new BadInputException("policy", "policy '" + policy + "' is not configured; known policies are "
-                        + pipeline.policies().names());
-            }
+            ctx = pool.acquire(codec::decodeRecommend);
         } catch (final BadInputException e) {
             inFlight.decrementAndGet();
-            pool.release(ctx);
             badInput(c, correlationId, e);
             return;
         }

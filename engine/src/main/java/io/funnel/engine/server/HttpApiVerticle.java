@@ -126,17 +126,11 @@ final class HttpApiVerticle extends VerticleBase {
             error(rc.response(), 503, "overloaded: more than " + maxInFlight + " requests in flight", null);
             return;
         }
-        final RequestContext ctx = pool.acquire();
+        final RequestContext ctx;
         try {
-            JsonCodec.decodeRecommend(body(rc), ctx.request());
-            final String policy = ctx.request().policy();
-            if (policy != null && pipeline.policies().get(policy) == null) {
-                throw new BadInputException("policy", "policy '" + policy + "' is not configured; known policies are "
-                        + pipeline.policies().names());
-            }
+            ctx = pool.acquire(request -> JsonCodec.decodeRecommend(body(rc), request));
         } catch (final BadInputException e) {
             inFlight.decrementAndGet();
-            pool.release(ctx);
             metrics.countError("bad_request");
             error(rc.response(), e.status(), e.getMessage(), e.field());
             return;
