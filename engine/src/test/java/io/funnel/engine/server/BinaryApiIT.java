@@ -288,7 +288,7 @@ class BinaryApiIT {
         try (FunnelClient c = FunnelClient.builder().port(limited.binaryPort()).timeout(Duration.ofSeconds(30))
                 .connect().get(10, TimeUnit.SECONDS)) {
             final CompletableFuture<RecommendResponse> first = c.recommend(new RecommendRequest().userId(1));
-            Thread.sleep(300); // the first request is now waiting on the slow channel
+            ServerFixtures.awaitInFlight(limited, 1); // the first request is now waiting on the slow channel
             final ExecutionException second = assertThrows(ExecutionException.class,
                     () -> c.recommend(new RecommendRequest().userId(2)).get(30, TimeUnit.SECONDS));
             final ErrorReplyException overloaded = assertInstanceOf(ErrorReplyException.class, second.getCause());

@@ -303,7 +303,7 @@ class FunnelServerIT {
                             throw new IllegalStateException(e);
                         }
                     });
-            Thread.sleep(300); // the first request is now waiting on the slow channel
+            ServerFixtures.awaitInFlight(limited, 1); // the first request is now waiting on the slow channel
             final Reply second = call(limited, HttpMethod.POST, "/v1/recommend", "{\"userId\": 2}");
             assertEquals(503, second.status(), second.text());
             assertTrue(second.body().get("error").asText().contains("in flight"));

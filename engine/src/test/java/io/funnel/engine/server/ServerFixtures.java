@@ -36,6 +36,20 @@ final class ServerFixtures {
         return config.validate("test");
     }
 
+    /**
+     * Waits up to 10 s until {@code server} has {@code n} requests in flight: a fixed sleep is not enough for a
+     * request to arrive when the machine is busy.
+     */
+    static void awaitInFlight(final FunnelServer server, final int n) throws InterruptedException {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (server.metrics().inFlight().get() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        if (server.metrics().inFlight().get() < n) {
+            throw new AssertionError("fewer than " + n + " requests in flight after 10 s");
+        }
+    }
+
     /** A channel that takes far longer than any budget (1.5 s): it must be dropped, not waited for. */
     static final class SlowChannel implements Channel {
         @Override
