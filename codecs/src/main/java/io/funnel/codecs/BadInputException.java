@@ -5,7 +5,7 @@ package io.funnel.codecs;
  * expected and what arrived. Thrown by decoders and turned into a 4xx by the server. It has no stack trace: it is an
  * expected outcome, and cheap to create.
  */
-public final class BadInputException extends RuntimeException {
+public class BadInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final String field;
     private final int status;

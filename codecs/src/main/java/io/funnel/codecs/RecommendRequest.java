@@ -19,6 +19,7 @@ public final class RecommendRequest {
     private boolean explain;
     private int category;
     private String policy;
+    private long budgetMicros;
     private long[] exclude = new long[16];
     private int excludeCount;
     /** Largest number of boosts in one request. */
@@ -37,6 +38,7 @@ public final class RecommendRequest {
         explain = false;
         category = ANY_CATEGORY;
         policy = null;
+        budgetMicros = 0;
         excludeCount = 0;
         boostCategoryCount = 0;
         boostItemCount = 0;
@@ -94,6 +96,20 @@ public final class RecommendRequest {
 
     public RecommendRequest policy(final String value) {
         policy = value;
+        return this;
+    }
+
+    /**
+     * The caller's own deadline for this request, microseconds, or 0 for the server's configured total budget. The
+     * server uses the smaller of the two (a caller can tighten the deadline, never loosen it). The binary protocol
+     * carries it ({@code budgetMicros}); the JSON API has no such field and leaves it 0.
+     */
+    public long budgetMicros() {
+        return budgetMicros;
+    }
+
+    public RecommendRequest budgetMicros(final long value) {
+        budgetMicros = value;
         return this;
     }
 

@@ -72,8 +72,10 @@ final class Boot {
             throw new io.funnel.engine.FunnelException("cannot start the server on " + config.server.host + ":"
                     + config.server.port + ": " + e.getMessage(), e);
         }
-        log(String.format("serving %d items on http://%s:%d (%d event loops, %s transport, model %s)",
-                state.itemCount(), config.server.host, server.port(), loops,
+        log(String.format("serving %d items on http://%s:%d%s (%d event loops, %s transport, model %s)",
+                state.itemCount(), config.server.host, server.port(),
+                server.binaryPort() < 0 ? "" : " and binary tcp://" + config.server.host + ":" + server.binaryPort(),
+                loops,
                 vertx.isNativeTransportEnabled() ? "epoll" : "nio", state.ranker().version()));
         final CountDownLatch stop = new CountDownLatch(1);
         final Thread hook = new Thread(stop::countDown, "funnel-shutdown");

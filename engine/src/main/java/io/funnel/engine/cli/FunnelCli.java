@@ -35,7 +35,8 @@ public final class FunnelCli implements Callable<Integer> {
             new String[] {"http", "io.funnel.loadtest.HttpBenchCommand"},
             new String[] {"ann", "io.funnel.loadtest.ann.AnnBenchCommand"},
             new String[] {"features", "io.funnel.loadtest.features.FeaturesBenchCommand"},
-            new String[] {"model", "io.funnel.loadtest.model.ModelBenchCommand"});
+            new String[] {"model", "io.funnel.loadtest.model.ModelBenchCommand"},
+            new String[] {"binary", "io.funnel.loadtest.binary.BinaryBenchCommand"});
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -48,6 +48,13 @@ public final class FunnelConfig {
         public int maxBodyBytes = 1 << 20;
         /** Prefer Linux epoll over NIO when Netty's native transport is on the class path. */
         public boolean nativeTransport = true;
+        /**
+         * The binary endpoint (SBE frames over TCP, see codecs/README.md) on the same host and event loops:
+         * 0 picks a free port, -1 turns it off.
+         */
+        public int binaryPort = 8082;
+        /** Largest accepted binary frame (the length prefix's value), bytes; a larger one closes the connection. */
+        public int maxFrameBytes = 1 << 20;
     }
 
     /**
@@ -359,6 +366,15 @@ public final class FunnelConfig {
         range(source, "server.eventLoops", server.eventLoops, 0, 1024);
         range(source, "server.maxInFlight", server.maxInFlight, 1, 1_000_000);
         range(source, "server.maxBodyBytes", server.maxBodyBytes, 1024, 256 << 20);
+        range(source, "server.binaryPort", server.binaryPort, -1, 65535);
+        range(source, "server.maxFrameBytes", server.maxFrameBytes, 1024, 256 << 20);
+        if (server.binaryPort > 0 && server.binaryPort == server.port) {
+            throw new ConfigException(source, "server.binaryPort", "must differ from server.port (" + server.port
+                    + "): the binary endpoint has its own listener");
+        }
+        if (server.binaryPort > 0 && server.binaryPort == admin.port) {
+            throw new ConfigException(source, "server.binaryPort", "must differ from admin.port (" + admin.port + ")");
+        }
         range(source, "admin.port", admin.port, 0, 65535);
         admin.tokens.forEach((name, token) -> {
             if (token == null || token.length() < 16) {

@@ -50,6 +50,7 @@ public final class FunnelMetrics implements MultiCollector {
     private final Map<String, LongAdder> degraded = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final LongAdder requests = new LongAdder();
+    private final Map<String, LongAdder> requestsByTransport = new ConcurrentHashMap<>();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder events = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -99,6 +100,20 @@ public final class FunnelMetrics implements MultiCollector {
     public void recordRequest(final long nanos) {
         requests.increment();
         total.record(nanos);
+    }
+
+    /**
+     * The counter of recommendation requests answered over {@code transport} ({@code http}, {@code binary}), for
+     * {@code funnel_transport_requests_total{transport}}; callers keep it and increment it beside
+     * {@link #recordRequest}.
+     */
+    public LongAdder transportRequests(final String transport) {
+        return requestsByTransport.computeIfAbsent(transport, t -> new LongAdder());
+    }
+
+    /** Requests answered per transport since start. */
+    public Map<String, Long> requestsByTransport() {
+        return sums(requestsByTransport);
     }
 
     /** Records ranker predictions (probabilities) for the drift histogram. */
@@ -362,6 +377,8 @@ public final class FunnelMetrics implements MultiCollector {
         out.add(labelledCounter("funnel_degraded", "Responses in which a stage or channel was degraded", "stage",
                 degraded));
         out.add(labelledCounter("funnel_errors", "Errors by kind", "kind", errors));
+        out.add(labelledCounter("funnel_transport_requests", "Recommendation requests answered, by transport",
+                "transport", requestsByTransport));
         out.add(labelledCounter("funnel_candidates", "Candidates returned by each retrieval channel", "channel",
                 channelCandidates));
         out.add(GaugeSnapshot.builder()

@@ -21,8 +21,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A running Funnel HTTP server over a {@link ServingState}: the pipeline, the event applier and one HTTP listener
- * per event loop sharing the port.
+ * A running Funnel HTTP server over a {@link ServingState}: the pipeline, the event applier, one HTTP listener per
+ * event loop sharing the port and, unless {@code server.binaryPort} is -1, one binary (SBE over TCP) listener per
+ * event loop sharing the binary port.
  *
  * <pre>{@code
  * FunnelServer.builder(config, state).start(vertx)
@@ -42,10 +43,12 @@ public final class FunnelServer {
     private final AtomicBoolean ready;
     private final AdminVerticle.AdminHooks hooks;
     private final int adminPort;
+    private final int binaryPort;
 
     private FunnelServer(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
             final FunnelMetrics metrics, final int port, final List<String> deployments, final AtomicBoolean ready,
-            final AdminVerticle.AdminHooks hooks, final int adminPort) {
+            final AdminVerticle.AdminHooks hooks, final int adminPort, final int binaryPort) {
+        this.binaryPort = binaryPort;
         this.hooks = hooks;
         this.adminPort = adminPort;
         this.vertx = vertx;
@@ -73,6 +76,11 @@ public final class FunnelServer {
 
     public FunnelMetrics metrics() {
         return metrics;
+    }
+
+    /** The binary endpoint's port actually bound, or -1 when it is off ({@code server.binaryPort: -1}). */
+    public int binaryPort() {
+        return binaryPort;
     }
 
     /** The admin listener's port, or -1 when the admin API is off (no token configured). */
@@ -185,8 +193,10 @@ public final class FunnelServer {
             final AdminVerticle admin = new AdminVerticle(config, budgets, metrics, hooks);
             // All listeners share one port, which Vert.x binds once; port 0 means "pick a free one" first.
             final int port;
+            final int binaryPort;
             try {
                 port = config.server.port != 0 ? config.server.port : freePort(config.server.host);
+                binaryPort = config.server.binaryPort != 0 ? config.server.binaryPort : freePort(config.server.host);
             } catch (final java.io.IOException e) {
                 applier.close();
                 return Future.failedFuture(e);
@@ -205,11 +215,18 @@ public final class FunnelServer {
                         }
                         return deploy(vertx, pipeline, intake, metrics, port, loops, ready, draining);
                     })
-                    .map(id -> {
+                    .compose(id -> {
                         ids.add(id);
+                        return binaryPort < 0 ? Future.succeededFuture((String) null)
+                                : deployBinary(vertx, pipeline, intake, metrics, binaryPort, loops, draining);
+                    })
+                    .map(id -> {
+                        if (id != null) {
+                            ids.add(id);
+                        }
                         ready.set(true);
                         return new FunnelServer(vertx, pipeline, applier, metrics, port, ids, ready, hooks,
-                                admin.enabled() ? admin.port() : -1);
+                                admin.enabled() ? admin.port() : -1, binaryPort);
                     })
                     .onFailure(e -> applier.close());
         }
@@ -220,6 +237,20 @@ public final class FunnelServer {
                 socket.bind(new java.net.InetSocketAddress(host, 0));
                 return socket.getLocalPort();
             }
+        }
+
+        /** The binary endpoint: one {@link BinaryApiVerticle} per event loop, sharing {@code port}. */
+        private Future<String> deployBinary(final Vertx vertx, final Pipeline pipeline, final EventIntake intake,
+                final FunnelMetrics metrics, final int port, final int instances, final AtomicBoolean draining) {
+            final io.vertx.core.net.NetServerOptions options = new io.vertx.core.net.NetServerOptions()
+                    .setHost(config.server.host)
+                    .setPort(port)
+                    .setTcpNoDelay(true)
+                    .setReusePort(true);
+            return vertx.deployVerticle(
+                    () -> new BinaryApiVerticle(pipeline, intake, metrics, options, config.server.maxInFlight,
+                            config.server.maxFrameBytes, draining::get, config.cpus.eventLoops),
+                    new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
         }
 
         private Future<String> deploy(final Vertx vertx, final Pipeline pipeline, final EventIntake intake,

@@ -23,7 +23,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,7 +41,6 @@ final class HttpApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApiVerticle.class);
     private static final String JSON = "application/json";
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final int POOL_SIZE = 256;
 
     private final Pipeline pipeline;
     private final EventIntake intake;
@@ -53,7 +51,7 @@ final class HttpApiVerticle extends VerticleBase {
     private final BooleanSupplier ready;
     private final BooleanSupplier draining;
     private final java.util.List<Integer> eventLoopCpus;
-    private final ArrayDeque<RequestContext> pool = new ArrayDeque<>();
+    private final ContextPool pool;
     private HttpServer server;
 
     HttpApiVerticle(final Pipeline pipeline, final EventIntake intake, final FunnelMetrics metrics,
@@ -62,6 +60,7 @@ final class HttpApiVerticle extends VerticleBase {
         this.draining = draining;
         this.eventLoopCpus = eventLoopCpus;
         this.pipeline = pipeline;
+        this.pool = new ContextPool(pipeline);
         this.intake = intake;
         this.metrics = metrics;
         this.options = options;
@@ -127,17 +126,11 @@ final class HttpApiVerticle extends VerticleBase {
             error(rc.response(), 503, "overloaded: more than " + maxInFlight + " requests in flight", null);
             return;
         }
-        final RequestContext ctx = acquire();
+        final RequestContext ctx;
         try {
-            JsonCodec.decodeRecommend(body(rc), ctx.request());
-            final String policy = ctx.request().policy();
-            if (policy != null && pipeline.policies().get(policy) == null) {
-                throw new BadInputException("policy", "policy '" + policy + "' is not configured; known policies are "
-                        + pipeline.policies().names());
-            }
+            ctx = pool.acquire(request -> JsonCodec.decodeRecommend(body(rc), request));
         } catch (final BadInputException e) {
             inFlight.decrementAndGet();
-            release(ctx);
             metrics.countError("bad_request");
             error(rc.response(), e.status(), e.getMessage(), e.field());
             return;
@@ -152,13 +145,14 @@ final class HttpApiVerticle extends VerticleBase {
                 final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
                 JsonCodec.encodeResponse(response, out);
                 metrics.recordRequest(nanos);
+                metrics.transportRequests("http").increment();
                 rc.response().putHeader("content-type", JSON).setStatusCode(200).end(Buffer.buffer(out.toByteArray()));
             } else {
                 metrics.countError("internal");
                 LOG.error("recommendation for user {} failed", ctx.request().userId(), ar.cause());
                 error(rc.response(), 500, "internal error", null);
             }
-            release(ctx);
+            pool.release(ctx);
         });
     }
 
@@ -195,6 +189,7 @@ final class HttpApiVerticle extends VerticleBase {
         final FunnelMetrics.Stats stats = metrics.stats();
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("requests", stats.requests());
+        body.put("requestsByTransport", metrics.requestsByTransport());
         body.put("rejected", stats.rejected());
         body.put("events", stats.events());
         body.put("inFlight", stats.inFlight());
@@ -253,18 +248,6 @@ final class HttpApiVerticle extends VerticleBase {
             throw new BadInputException(null, "the request body is empty; send a JSON object");
         }
         return body.getBytes();
-    }
-
-    private RequestContext acquire() {
-        final RequestContext ctx = pool.pollFirst();
-        return ctx != null ? ctx : pipeline.newContext();
-    }
-
-    private void release(final RequestContext ctx) {
-        // A context that a late channel may still write into is left to the garbage collector.
-        if (!ctx.abandoned() && pool.size() < POOL_SIZE) {
-            pool.addFirst(ctx);
-        }
     }
 
     private static void json(final HttpServerResponse response, final int status, final String body) {

@@ -45,6 +45,7 @@ class AdminIT {
     static void start() throws Exception {
         final FunnelConfig config = FunnelConfig.defaults();
         config.server.port = 0;
+        config.server.binaryPort = 0; // a free port too: never the default 8082, which another run may hold
         config.server.eventLoops = 1;
         config.admin.port = 0;
         config.admin.tokens.put("alice", TOKEN);

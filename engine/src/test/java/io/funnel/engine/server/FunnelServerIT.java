@@ -9,12 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
-import io.funnel.engine.data.SyntheticGenerator;
 import io.funnel.engine.offline.Channels;
 import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.offline.ServingStateBuilder;
-import io.funnel.engine.pipeline.Candidates;
-import io.funnel.engine.pipeline.RequestContext;
 import io.funnel.engine.retrieval.Channel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -44,33 +41,9 @@ class FunnelServerIT {
     private static ServingState state;
     private static FunnelServer server;
 
-    /** A channel that takes far longer than any budget: it must be dropped, not waited for. */
-    private static final class SlowChannel implements Channel {
-        @Override
-        public String name() {
-            return "slow";
-        }
-
-        @Override
-        public boolean offload() {
-            return true;
-        }
-
-        @Override
-        public void retrieve(final RequestContext ctx, final Candidates out) {
-            try {
-                Thread.sleep(1_500);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            out.add(0, 1f);
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
-        data = new SyntheticGenerator().items(3_000).users(1_500).events(60_000).categories(20).seed(5)
-                .endMs(1_763_856_000_000L).generate();
+        data = ServerFixtures.catalog();
         final FunnelConfig config = config();
         state = new ServingStateBuilder(config, line -> { }).build(data);
         vertx = Vertx.vertx();
@@ -79,19 +52,7 @@ class FunnelServerIT {
     }
 
     private static FunnelConfig config() {
-        final FunnelConfig config = FunnelConfig.defaults();
-        config.server.port = 0;
-        config.server.eventLoops = 2;
-        config.server.maxBodyBytes = 64 * 1024;
-        config.popularity.refreshMillis = 50;
-        config.model.bprEpochs = 6;
-        // Generous budgets: on a busy 2-core CI machine a cold JVM must not degrade answers these tests inspect.
-        // The budget tests below set tight budgets of their own.
-        config.budgets.put("total", "3s");
-        config.budgets.put("retrieve", "2s");
-        config.budgets.put("rank", "300ms");
-        config.budgets.put("reRank", "300ms");
-        return config.validate("test");
+        return ServerFixtures.config();
     }
 
     @AfterAll
@@ -247,7 +208,7 @@ class FunnelServerIT {
         config.budgets.put("retrieve", "100ms");
         config.validate("test");
         final List<Channel> channels = new ArrayList<>(Channels.create(state, config, true));
-        channels.add(new SlowChannel());
+        channels.add(new ServerFixtures.SlowChannel());
         final FunnelServer slow = FunnelServer.builder(config, state).channels(channels).start(vertx)
                 .await(30, TimeUnit.SECONDS);
         try {
@@ -330,7 +291,7 @@ class FunnelServerIT {
         config.budgets.put("retrieve", "1s");
         config.validate("test");
         final List<Channel> channels = new ArrayList<>(Channels.create(state, config, true));
-        channels.add(new SlowChannel());
+        channels.add(new ServerFixtures.SlowChannel());
         final FunnelServer limited = FunnelServer.builder(config, state).channels(channels).start(vertx)
                 .await(30, TimeUnit.SECONDS);
         try {
@@ -342,7 +303,7 @@ class FunnelServerIT {
                             throw new IllegalStateException(e);
                         }
                     });
-            Thread.sleep(300); // the first request is now waiting on the slow channel
+            ServerFixtures.awaitInFlight(limited, 1); // the first request is now waiting on the slow channel
             final Reply second = call(limited, HttpMethod.POST, "/v1/recommend", "{\"userId\": 2}");
             assertEquals(503, second.status(), second.text());
             assertTrue(second.body().get("error").asText().contains("in flight"));
