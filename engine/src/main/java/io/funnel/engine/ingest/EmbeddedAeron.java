@@ -93,6 +93,9 @@ public final class EmbeddedAeron implements AutoCloseable {
                 .aeronDirectoryName(dir.getAbsolutePath())
                 .controlChannelEnabled(false) // local (IPC) control only: nothing listens on the network
                 .replicationChannel("aeron:udp?endpoint=127.0.0.1:0")
+                // The archive's own client (used only for replication, which Funnel does not use) needs a channel.
+                .archiveClientContext(new io.aeron.archive.client.AeronArchive.Context()
+                        .controlResponseChannel("aeron:udp?endpoint=127.0.0.1:0"))
                 .recordingEventsEnabled(false)
                 .threadingMode(ArchiveThreadingMode.SHARED)
                 .idleStrategySupplier(() -> idle(maxParkMicros))

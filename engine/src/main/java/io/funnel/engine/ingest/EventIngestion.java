@@ -144,6 +144,11 @@ public final class EventIngestion implements AutoCloseable {
         return log;
     }
 
+    /** The embedded media driver (publishers in this process connect through it), or {@code null} when none runs. */
+    public EmbeddedAeron media() {
+        return log != null ? log.media() : ingressMedia;
+    }
+
     /** The ingress agent, or {@code null} when the Aeron stream is off. */
     public AeronIngressAgent ingressAgent() {
         return ingressAgent;
