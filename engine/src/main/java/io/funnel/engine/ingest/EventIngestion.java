@@ -69,7 +69,8 @@ public final class EventIngestion implements AutoCloseable {
                 applier = new EventApplier(state, metrics, cfg.queueCapacity, config.popularity.refreshMillis,
                         pinApplier, null, null, new BackoffIdleStrategy(1, 10, 1_000, 1_000_000));
             }
-            final long replayed = applier.started().await();
+            // Not Future.await(): this may run on a Vert.x worker thread, where await is refused.
+            final long replayed = applier.started().toCompletionStage().toCompletableFuture().get();
             if (log != null) {
                 LOG.info("event log {} is live at position {} ({} events replayed, fileSync {})", cfg.dir,
                         state.logPosition(), replayed, cfg.fileSync);
@@ -88,10 +89,11 @@ public final class EventIngestion implements AutoCloseable {
                 applier.close();
             }
             CloseHelper.quietCloseAll(ingressMedia, log);
-            if (e instanceof FunnelException f) {
+            final Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            if (cause instanceof FunnelException f) {
                 throw f;
             }
-            throw new FunnelException("cannot start the event path: " + e.getMessage(), e);
+            throw new FunnelException("cannot start the event path: " + cause.getMessage(), cause);
         }
     }
 
