@@ -90,8 +90,7 @@ public final class AeronIngressAgent implements Agent {
         final int status = codec.decode(buffer, offset, length, System.currentTimeMillis(), batch);
         if (status != EventBatchCodec.OK) {
             final String kind = EventBatchCodec.statusName(status);
-            refuse(status == EventBatchCodec.TRUNCATED || status == EventBatchCodec.WRONG_SCHEMA ? 0
-                    : codec.lastCorrelationId(), ErrorCode.BAD_REQUEST, kind, "EventBatch message refused: " + kind
+            refuse(codec.lastCorrelationId(), ErrorCode.BAD_REQUEST, kind, "EventBatch message refused: " + kind
                     + " (" + length + " bytes from session " + header.sessionId() + ")");
             return;
         }

@@ -77,12 +77,17 @@ public final class EventBatchCodec {
     public int decode(final DirectBuffer buffer, final int offset, final int length, final long nowMs,
             final EventBatch out) {
         out.clear();
+        lastCorrelationId = 0;
         if (length < HEADER) {
             return TRUNCATED;
         }
         headerDecoder.wrap(buffer, offset);
         if (headerDecoder.schemaId() != EventBatchDecoder.SCHEMA_ID) {
             return WRONG_SCHEMA;
+        }
+        if (length >= HEADER + Long.BYTES) {
+            // Every message of this schema starts with its correlation id: an error can name it.
+            lastCorrelationId = buffer.getLong(offset + HEADER, java.nio.ByteOrder.LITTLE_ENDIAN);
         }
         if (headerDecoder.templateId() != EventBatchDecoder.TEMPLATE_ID) {
             return WRONG_TEMPLATE;
@@ -95,7 +100,6 @@ public final class EventBatchCodec {
             return TRUNCATED;
         }
         decoder.wrap(buffer, offset + HEADER, blockLength, headerDecoder.version());
-        lastCorrelationId = decoder.correlationId();
         final int groupAt = offset + HEADER + blockLength;
         final int entryLength = buffer.getShort(groupAt, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         final int count = buffer.getShort(groupAt + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
@@ -121,7 +125,10 @@ public final class EventBatchCodec {
         return OK;
     }
 
-    /** The correlation id of the last message {@link #decode} got past the header of. */
+    /**
+     * The correlation id of the last message {@link #decode} read, when it was of this schema and long enough to hold
+     * one (even if refused for another reason); otherwise 0.
+     */
     public long lastCorrelationId() {
         return lastCorrelationId;
     }
