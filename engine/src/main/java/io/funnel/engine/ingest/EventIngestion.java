@@ -73,7 +73,7 @@ public final class EventIngestion implements AutoCloseable {
             final long replayed = applier.started().toCompletionStage().toCompletableFuture().get();
             if (log != null) {
                 LOG.info("event log {} is live at position {} ({} events replayed, fileSync {})", cfg.dir,
-                        state.logPosition(), replayed, cfg.fileSync);
+                        Math.max(state.logPosition(), log.startPosition()), replayed, cfg.fileSync);
             }
             if (cfg.aeron.enabled && log == null) {
                 ingressMedia = EmbeddedAeron.launch(cfg.aeronDir, cfg.idleMaxParkMicros);
