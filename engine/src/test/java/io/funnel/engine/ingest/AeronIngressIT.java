@@ -39,13 +39,9 @@ class AeronIngressIT {
     @TempDir
     Path dir;
 
-    private FunnelConfig config(final String channel, final boolean durable) throws Exception {
-        final FunnelConfig config = IngestFixtures.smallConfig();
+    private FunnelConfig config(final String channel, final boolean durable) {
+        final FunnelConfig config = IngestFixtures.durableConfig(dir.resolve("ingest"), "none");
         config.ingest.durable = durable;
-        config.ingest.dir = dir.resolve("ingest").toString();
-        config.ingest.fileSync = "none";
-        config.ingest.termMiB = 1;
-        config.ingest.segmentMiB = 4;
         config.ingest.aeron.enabled = true;
         config.ingest.aeron.channel = channel;
         config.ingest.aeron.streamId = 1001;

@@ -23,13 +23,7 @@ class DurableIngestionIT {
     Path dir;
 
     private FunnelConfig config() {
-        final FunnelConfig config = IngestFixtures.smallConfig();
-        config.ingest.durable = true;
-        config.ingest.dir = dir.resolve("ingest").toString();
-        config.ingest.fileSync = "data";
-        config.ingest.termMiB = 1;
-        config.ingest.segmentMiB = 4;
-        return config.validate("test");
+        return IngestFixtures.durableConfig(dir.resolve("ingest"), "data");
     }
 
     @Test

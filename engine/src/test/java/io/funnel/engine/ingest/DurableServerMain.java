@@ -25,14 +25,9 @@ public final class DurableServerMain {
     }
 
     private static void serve(final String[] args) throws Exception {
-        final FunnelConfig config = IngestFixtures.smallConfig();
+        final FunnelConfig config = IngestFixtures.durableConfig(java.nio.file.Path.of(args[0]),
+                args.length > 1 ? args[1] : "data");
         config.server.eventLoops = 2;
-        config.ingest.durable = true;
-        config.ingest.dir = args[0];
-        config.ingest.fileSync = args.length > 1 ? args[1] : "data";
-        config.ingest.termMiB = 1;
-        config.ingest.segmentMiB = 4;
-        config.validate("DurableServerMain");
         final ServingState state = IngestFixtures.state(IngestFixtures.smallData());
         final Vertx vertx = Vertx.vertx();
         final FunnelServer server = FunnelServer.builder(config, state).start(vertx).await(60, TimeUnit.SECONDS);

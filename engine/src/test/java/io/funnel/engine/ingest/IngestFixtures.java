@@ -35,6 +35,17 @@ final class IngestFixtures {
         return config.validate("test");
     }
 
+    /** {@link #smallConfig()} with the durable log in {@code dir} and small terms and segments. */
+    static FunnelConfig durableConfig(final java.nio.file.Path dir, final String fileSync) {
+        final FunnelConfig config = smallConfig();
+        config.ingest.durable = true;
+        config.ingest.dir = dir.toString();
+        config.ingest.fileSync = fileSync;
+        config.ingest.termMiB = 1;
+        config.ingest.segmentMiB = 4;
+        return config.validate("test");
+    }
+
     static ServingState state(final Dataset data) {
         return new ServingStateBuilder(smallConfig(), line -> { }).build(data);
     }
