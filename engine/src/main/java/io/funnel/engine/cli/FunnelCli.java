@@ -35,6 +35,7 @@ public final class FunnelCli implements Callable<Integer> {
             new String[] {"http", "io.funnel.loadtest.HttpBenchCommand"},
             new String[] {"ann", "io.funnel.loadtest.ann.AnnBenchCommand"},
             new String[] {"features", "io.funnel.loadtest.features.FeaturesBenchCommand"},
+            new String[] {"ingest", "io.funnel.loadtest.ingest.IngestBenchCommand"},
             new String[] {"model", "io.funnel.loadtest.model.ModelBenchCommand"},
             new String[] {"binary", "io.funnel.loadtest.binary.BinaryBenchCommand"});
 

@@ -35,6 +35,7 @@ public final class FunnelConfig {
     public Filters filters = new Filters();
     public PreRank preRank = new PreRank();
     public ReRank reRank = new ReRank();
+    public Ingest ingest = new Ingest();
 
     /** The HTTP listener. */
     public static final class Server {
@@ -113,6 +114,57 @@ public final class FunnelConfig {
         public int queueCapacity = 1024;
         /** Batcher threads, each with its own model calls. */
         public int replicas = 1;
+    }
+
+    /**
+     * Feedback-event ingestion: the durable event log (an Aeron Archive recording in {@link #dir}) and the Aeron
+     * ingress stream. Off by default in code, so an embedded server or a test keeps the in-memory behaviour; the
+     * shipped {@code config/funnel.yaml} turns the log on.
+     */
+    public static final class Ingest {
+        /**
+         * Append every accepted batch to the event log and acknowledge it only once the archive has recorded it (and
+         * the applier has applied it); replay the log on top of the data set at start-up.
+         */
+        public boolean durable = false;
+        /** Folder of the event log: the archive's recordings and catalog, and the applied-position file. */
+        public String dir = "data/ingest";
+        /**
+         * When the archive forces what it records to the disk before it counts it as recorded: {@code none} (page
+         * cache only: survives a killed process, not a power loss), {@code data} (fdatasync per write: survives a
+         * power loss), {@code metadata} (fsync, file metadata too).
+         */
+        public String fileSync = "data";
+        /** Size of one recording segment file, MiB (a power of two, at least the term length). */
+        public int segmentMiB = 128;
+        /** Term length of the log publication, MiB (a power of two, 1..1024); one batch may be at most 1/8 of it. */
+        public int termMiB = 8;
+        /** Batches accepted but not yet applied (queued, or appended and waiting to be recorded). */
+        public int queueCapacity = 4096;
+        /**
+         * Longest sleep of an idle ingest thread (media driver, archive, applier, ingress), microseconds: lower
+         * acknowledges the first event after a quiet spell sooner and costs more idle CPU.
+         */
+        public int idleMaxParkMicros = 1000;
+        /**
+         * The embedded media driver's directory; empty: a fresh one per server under Aeron's default base
+         * ({@code /dev/shm} on Linux), deleted on close. Set it when publishers in other processes use
+         * {@code aeron:ipc}: they connect to the driver through this directory.
+         */
+        public String aeronDir = "";
+        /** External publishers: SBE EventBatch messages on an Aeron stream. */
+        public IngestAeron aeron = new IngestAeron();
+    }
+
+    /** The Aeron ingress stream (needs the embedded media driver, which the server starts when this is on). */
+    public static final class IngestAeron {
+        public boolean enabled = false;
+        /** {@code aeron:ipc} or {@code aeron:udp?endpoint=127.0.0.1:<port>} (the server's receiving end). */
+        public String channel = "aeron:udp?endpoint=127.0.0.1:18350";
+        public int streamId = 1001;
+        /** Where Ack and Error messages go (correlation id, accepted, log position); empty: no acks are sent. */
+        public String ackChannel = "";
+        public int ackStreamId = 1002;
     }
 
     /** CPU pinning per thread role (Linux; off by default: empty lists). */
@@ -438,6 +490,7 @@ public final class FunnelConfig {
                     + "' is not among the policies " + reRank.policies.keySet());
         }
         reRank.policies.forEach((name, policy) -> validatePolicy(source, "reRank.policies." + name, policy));
+        validateIngest(source);
         budgetsMicros(source); // parses and checks every budget
         return this;
     }
@@ -469,6 +522,45 @@ public final class FunnelConfig {
         }
         out[stages.length] = total;
         return out;
+    }
+
+    private void validateIngest(final String source) {
+        if (!ingest.fileSync.equals("none") && !ingest.fileSync.equals("data") && !ingest.fileSync.equals("metadata")) {
+            throw new ConfigException(source, "ingest.fileSync", "must be none, data or metadata, got '"
+                    + ingest.fileSync + "'");
+        }
+        if (ingest.dir == null || ingest.dir.isBlank()) {
+            throw new ConfigException(source, "ingest.dir", "must name a folder");
+        }
+        range(source, "ingest.termMiB", ingest.termMiB, 1, 1024);
+        if (Integer.bitCount(ingest.termMiB) != 1) {
+            throw new ConfigException(source, "ingest.termMiB", "must be a power of two, got " + ingest.termMiB);
+        }
+        range(source, "ingest.segmentMiB", ingest.segmentMiB, ingest.termMiB, 1024);
+        if (Integer.bitCount(ingest.segmentMiB) != 1) {
+            throw new ConfigException(source, "ingest.segmentMiB", "must be a power of two, got "
+                    + ingest.segmentMiB);
+        }
+        range(source, "ingest.queueCapacity", ingest.queueCapacity, 2, 1 << 20);
+        range(source, "ingest.idleMaxParkMicros", ingest.idleMaxParkMicros, 1, 1_000_000);
+        if (ingest.aeron.enabled) {
+            aeronChannel(source, "ingest.aeron.channel", ingest.aeron.channel);
+            if (!ingest.aeron.ackChannel.isEmpty()) {
+                aeronChannel(source, "ingest.aeron.ackChannel", ingest.aeron.ackChannel);
+                if (ingest.aeron.ackChannel.equals(ingest.aeron.channel)
+                        && ingest.aeron.ackStreamId == ingest.aeron.streamId) {
+                    throw new ConfigException(source, "ingest.aeron.ackStreamId", "must differ from"
+                            + " ingest.aeron.streamId on the same channel");
+                }
+            }
+        }
+    }
+
+    private static void aeronChannel(final String source, final String key, final String channel) {
+        if (channel == null || !(channel.startsWith("aeron:ipc") || channel.startsWith("aeron:udp?"))) {
+            throw new ConfigException(source, key, "must be aeron:ipc or aeron:udp?endpoint=<host>:<port>, got '"
+                    + channel + "'");
+        }
     }
 
     private static void validatePolicy(final String source, final String at, final Policy p) {

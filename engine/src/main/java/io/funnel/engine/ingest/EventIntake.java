@@ -15,7 +15,10 @@ import io.vertx.core.Future;
  * <p>Threading: {@link #submit} may be called from any thread (typically an event loop); it never blocks.
  */
 public final class EventIntake {
-    /** What an accepted batch yields. */
+    /**
+     * What an accepted batch yields: its number of events and the event-log position just after it ({@link #NO_LOG}
+     * without a durable log).
+     */
     public record Accepted(int events, long logPosition) {
         /** Position reported when no durable log is configured. */
         public static final long NO_LOG = -1L;
@@ -38,8 +41,9 @@ public final class EventIntake {
      *
      * @param batch   the events; ownership passes to the intake (do not reuse or pool it)
      * @param context where to complete the returned future, or {@code null} for the applier thread
-     * @return completes once the batch is applied; fails with {@link EventApplier#QUEUE_FULL} when the server is
-     *         overloaded (callers answer "retry later")
+     * @return completes once the batch is applied — and, with a durable log ({@code ingest.durable}), only after it
+     *         is recorded in the log, with the log position just after it; fails with {@link EventApplier#QUEUE_FULL}
+     *         when the server is overloaded (callers answer "retry later")
      * @throws BadInputException (422) naming {@code events[i].itemId} when an item is not in the catalog; nothing of
      *                           the batch is submitted then
      */
@@ -52,7 +56,7 @@ public final class EventIntake {
                         + batch.itemId(i) + " is not in the catalog");
             }
         }
-        return applier.submit(batch, ordinals, context).map(n -> new Accepted(n, Accepted.NO_LOG));
+        return applier.submitLogged(batch, ordinals, context).map(position -> new Accepted(batch.count(), position));
     }
 
     /** Batches waiting to be applied. */

@@ -54,6 +54,13 @@ public final class FunnelMetrics implements MultiCollector {
     private final LongAdder rejected = new LongAdder();
     private final LongAdder events = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final LongAdder ingestAppended = new LongAdder();
+    private final LongAdder ingestAcked = new LongAdder();
+    private final LongAdder ingestReplayed = new LongAdder();
+    private final Map<String, LongAdder> ingestErrors = new ConcurrentHashMap<>();
+    private final Latency ingestAck = new Latency();
+    private volatile java.util.function.LongSupplier durablePosition = () -> -1;
+    private volatile java.util.function.LongSupplier appliedPosition = () -> -1;
     /** Ranker predictions in {@link #SCORE_BINS} equal bins over [0, 1], since start. */
     private final java.util.concurrent.atomic.AtomicLongArray scores =
             new java.util.concurrent.atomic.AtomicLongArray(SCORE_BINS);
@@ -269,6 +276,50 @@ public final class FunnelMetrics implements MultiCollector {
         events.add(n);
     }
 
+    /** Counts events appended to the durable event log (not yet acknowledged). */
+    public void countIngestAppended(final int n) {
+        ingestAppended.add(n);
+    }
+
+    /**
+     * Counts events acknowledged (durable when the log is on, and applied), and records the batch's time from submit
+     * to acknowledgement, nanoseconds.
+     */
+    public void recordIngestAck(final int events, final long nanos) {
+        ingestAcked.add(events);
+        ingestAck.record(nanos);
+    }
+
+    /** Counts events replayed from the event log at start-up. */
+    public void countIngestReplayed(final long n) {
+        ingestReplayed.add(n);
+    }
+
+    /**
+     * Counts an ingestion problem of {@code kind} (e.g. {@code aeron_truncated}, {@code aeron_unknown_item},
+     * {@code append_failed}, {@code replay_unknown_item}).
+     */
+    public void countIngestError(final String kind) {
+        ingestErrors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Where the event log's durable position and the applied position are read from, for export. */
+    public void ingestPositions(final java.util.function.LongSupplier durable,
+            final java.util.function.LongSupplier applied) {
+        durablePosition = durable;
+        appliedPosition = applied;
+    }
+
+    /** Ingestion figures since start, for {@code /v1/stats}: event counts, errors, positions, ack latency (µs). */
+    public record IngestStats(long appended, long acked, long replayed, Map<String, Long> errors, long durablePosition,
+            long appliedPosition, LatencySummary ackLatencyMicros) {}
+
+    /** A snapshot of the ingestion figures. */
+    public synchronized IngestStats ingest() {
+        return new IngestStats(ingestAppended.sum(), ingestAcked.sum(), ingestReplayed.sum(), sums(ingestErrors),
+                durablePosition.getAsLong(), appliedPosition.getAsLong(), ingestAck.summary());
+    }
+
     /** The in-flight gauge, incremented and decremented by the server. */
     public AtomicInteger inFlight() {
         return inFlight;
@@ -379,6 +430,27 @@ public final class FunnelMetrics implements MultiCollector {
         out.add(labelledCounter("funnel_errors", "Errors by kind", "kind", errors));
         out.add(labelledCounter("funnel_transport_requests", "Recommendation requests answered, by transport",
                 "transport", requestsByTransport));
+        out.add(counter("funnel_ingest_appended_events", "Events appended to the durable event log",
+                ingestAppended.sum(), Labels.EMPTY));
+        out.add(counter("funnel_ingest_acked_events", "Events acknowledged (durable when the log is on, and applied)",
+                ingestAcked.sum(), Labels.EMPTY));
+        out.add(counter("funnel_ingest_replayed_events", "Events replayed from the event log at start-up",
+                ingestReplayed.sum(), Labels.EMPTY));
+        out.add(labelledCounter("funnel_ingest_errors", "Ingestion problems by kind (bad ingress messages, failed"
+                + " appends, replay skips)", "kind", ingestErrors));
+        out.add(HistogramSnapshot.builder()
+                .name("funnel_ingest_ack_latency_seconds")
+                .help("Time from a batch's submission to its acknowledgement (appended, durable, applied)")
+                .dataPoint(ingestAck.histogramPoint(Labels.EMPTY))
+                .build());
+        final GaugeSnapshot.Builder positions = GaugeSnapshot.builder()
+                .name("funnel_ingest_log_position_bytes")
+                .help("Event log positions: durable (recorded) and applied; -1 without a durable log");
+        positions.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(durablePosition.getAsLong())
+                .labels(Labels.of("kind", "durable")).build());
+        positions.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(appliedPosition.getAsLong())
+                .labels(Labels.of("kind", "applied")).build());
+        out.add(positions.build());
         out.add(labelledCounter("funnel_candidates", "Candidates returned by each retrieval channel", "channel",
                 channelCandidates));
         out.add(GaugeSnapshot.builder()

@@ -34,6 +34,11 @@ public final class ServingState {
     private volatile Scorer ranker;
     private volatile double[] scoreReference;
     private volatile float[][] featureEdges;
+    /** Event-log position of the last batch applied to this state; {@link #NO_LOG_POSITION} when built from data. */
+    private volatile long logPosition = NO_LOG_POSITION;
+
+    /** {@link #logPosition()} of a state built from a data set alone: none of the event log is applied yet. */
+    public static final long NO_LOG_POSITION = -1;
 
     public ServingState(final String source, final FeatureStore store, final Popularity popularity,
             final CoVisitation coVisitation, final VectorIndex index, final ItemAttributes attributes,
@@ -141,6 +146,28 @@ public final class ServingState {
     /** Users known at build time. */
     public int userCount() {
         return userCount;
+    }
+
+    /**
+     * The event-log position just after the last batch applied to this state, or {@link #NO_LOG_POSITION}. It lives
+     * with the state the events update — written by the event applier right after applying a batch, lost with the
+     * state — so a replay that starts from it never applies a batch twice to the same state.
+     */
+    public long logPosition() {
+        return logPosition;
+    }
+
+    /** Sets {@link #logPosition()}; only the event applier calls it, after applying the batch that ends there. */
+    public void logPosition(final long position) {
+        logPosition = position;
+    }
+
+    /**
+     * Identifies the data set this state was built from (its name, items and interactions), to tell whether an event
+     * log was written on top of it.
+     */
+    public String datasetIdentity() {
+        return source + ";items=" + store.itemCount() + ";interactions=" + eventCount;
     }
 
     /** Interactions the state was built from. */

@@ -2,7 +2,7 @@ package io.funnel.engine.server;
 
 import io.funnel.engine.admin.AdminVerticle;
 import io.funnel.engine.config.FunnelConfig;
-import io.funnel.engine.ingest.EventApplier;
+import io.funnel.engine.ingest.EventIngestion;
 import io.funnel.engine.ingest.EventIntake;
 import io.funnel.engine.metrics.FunnelMetrics;
 import io.funnel.engine.offline.Channels;
@@ -36,7 +36,7 @@ public final class FunnelServer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FunnelServer.class);
     private final Vertx vertx;
     private final Pipeline pipeline;
-    private final EventApplier applier;
+    private final EventIngestion ingestion;
     private final FunnelMetrics metrics;
     private final int port;
     private final List<String> deployments;
@@ -45,7 +45,7 @@ public final class FunnelServer {
     private final int adminPort;
     private final int binaryPort;
 
-    private FunnelServer(final Vertx vertx, final Pipeline pipeline, final EventApplier applier,
+    private FunnelServer(final Vertx vertx, final Pipeline pipeline, final EventIngestion ingestion,
             final FunnelMetrics metrics, final int port, final List<String> deployments, final AtomicBoolean ready,
             final AdminVerticle.AdminHooks hooks, final int adminPort, final int binaryPort) {
         this.binaryPort = binaryPort;
@@ -53,7 +53,7 @@ public final class FunnelServer {
         this.adminPort = adminPort;
         this.vertx = vertx;
         this.pipeline = pipeline;
-        this.applier = applier;
+        this.ingestion = ingestion;
         this.metrics = metrics;
         this.port = port;
         this.deployments = deployments;
@@ -98,17 +98,25 @@ public final class FunnelServer {
         return ready.get();
     }
 
-    /** Stops the listeners, then the event applier (which first applies what it has queued). */
+    /** The event path: intake, applier, durable log and ingress stream. */
+    public EventIngestion ingestion() {
+        return ingestion;
+    }
+
+    /**
+     * Stops the listeners, then the event path: the ingress stream, the applier (which first appends and applies what
+     * it has queued) and the event log.
+     */
     public Future<Void> close() {
         ready.set(false);
         final List<Future<Void>> undeploys = new ArrayList<>();
         for (final String id : deployments) {
             undeploys.add(vertx.undeploy(id));
         }
-        return Future.join(undeploys).<Void>mapEmpty().eventually(() -> {
-            applier.close();
-            return Future.succeededFuture();
-        });
+        return Future.join(undeploys).<Void>mapEmpty().eventually(() -> vertx.executeBlocking(() -> {
+            ingestion.close();
+            return null;
+        }, false));
     }
 
     /** Configures and starts a {@link FunnelServer}. */
@@ -162,10 +170,7 @@ public final class FunnelServer {
             final List<Channel> chosen = channels != null ? channels : Channels.create(state, config, true);
             final Pipeline pipeline = new Pipeline(state, chosen, new ReRankPolicies(config, state), budgets, metrics,
                     config.preRank.keep, config.filters.excludeSeen, config.filters.excludeOutOfStock, vertx, batcher);
-            final EventApplier applier = new EventApplier(state, metrics, 4096, config.popularity.refreshMillis,
-                    () -> ThreadPinning.pin("event applier", config.cpus.ingest));
-            metrics.eventQueueDepth(applier::queueDepth);
-            final EventIntake intake = new EventIntake(state.store(), applier);
+            final Runnable pinApplier = () -> ThreadPinning.pin("event applier", config.cpus.ingest);
             final int loops = config.server.eventLoops > 0
                     ? config.server.eventLoops
                     : Runtime.getRuntime().availableProcessors();
@@ -198,37 +203,48 @@ public final class FunnelServer {
                 port = config.server.port != 0 ? config.server.port : freePort(config.server.host);
                 binaryPort = config.server.binaryPort != 0 ? config.server.binaryPort : freePort(config.server.host);
             } catch (final java.io.IOException e) {
-                applier.close();
                 return Future.failedFuture(e);
             }
-            final Future<String> adminDeployed;
-            if (admin.enabled()) {
-                adminDeployed = vertx.deployVerticle(admin);
-            } else {
-                LOG.info("admin API off: no token configured (set admin.tokens in the config or FUNNEL_ADMIN_TOKEN)");
-                adminDeployed = Future.succeededFuture();
-            }
-            return adminDeployed
-                    .compose(adminId -> {
-                        if (adminId != null) {
-                            ids.add(adminId);
-                        }
-                        return deploy(vertx, pipeline, intake, metrics, port, loops, ready, draining);
-                    })
-                    .compose(id -> {
-                        ids.add(id);
-                        return binaryPort < 0 ? Future.succeededFuture((String) null)
-                                : deployBinary(vertx, pipeline, intake, metrics, binaryPort, loops, draining);
-                    })
-                    .map(id -> {
-                        if (id != null) {
+            // The event path first: a durable log is replayed before the server listens and reports ready.
+            return EventIngestion.startAsync(vertx, config, state, metrics, pinApplier).compose(ingestion -> {
+                metrics.eventQueueDepth(ingestion.applier()::queueDepth);
+                final Future<String> adminDeployed;
+                if (admin.enabled()) {
+                    adminDeployed = vertx.deployVerticle(admin);
+                } else {
+                    LOG.info("admin API off: no token configured (set admin.tokens in the config or"
+                            + " FUNNEL_ADMIN_TOKEN)");
+                    adminDeployed = Future.succeededFuture();
+                }
+                return adminDeployed
+                        .compose(adminId -> {
+                            if (adminId != null) {
+                                ids.add(adminId);
+                            }
+                            return deploy(vertx, pipeline, ingestion.intake(), metrics, port, loops, ready, draining);
+                        })
+                        .compose(id -> {
                             ids.add(id);
-                        }
-                        ready.set(true);
-                        return new FunnelServer(vertx, pipeline, applier, metrics, port, ids, ready, hooks,
-                                admin.enabled() ? admin.port() : -1, binaryPort);
-                    })
-                    .onFailure(e -> applier.close());
+                            return binaryPort < 0 ? Future.succeededFuture((String) null)
+                                    : deployBinary(vertx, pipeline, ingestion.intake(), metrics, binaryPort, loops,
+                                            draining);
+                        })
+                        .map(id -> {
+                            if (id != null) {
+                                ids.add(id);
+                            }
+                            ready.set(true);
+                            return new FunnelServer(vertx, pipeline, ingestion, metrics, port, ids, ready, hooks,
+                                    admin.enabled() ? admin.port() : -1, binaryPort);
+                        })
+                        .onFailure(e -> {
+                            ids.forEach(vertx::undeploy);
+                            vertx.executeBlocking(() -> {
+                                ingestion.close();
+                                return null;
+                            }, false);
+                        });
+            });
         }
 
         private static int freePort(final String host) throws java.io.IOException {

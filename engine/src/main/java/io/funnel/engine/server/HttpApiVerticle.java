@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * One event loop's HTTP listener for the public API. Several instances share the port (one per event loop); each
  * keeps its own pool of {@link RequestContext}s, so a request stays on its event loop from decode to response.
  *
- * <p>Routes: {@code POST /v1/recommend}, {@code POST /v1/events}, {@code GET /v1/stats}, {@code GET /metrics},
+ * <p>Routes: {@code POST /v1/recommend}, {@code POST /v1/events}, {@code GET /v1/stats}, {@code GET /v1/users/{id}},
+ * {@code GET /metrics},
  * {@code GET /health/live}, {@code GET /health/ready}. Errors are JSON {@code {"error": ..., "field": ...}}.
  */
 final class HttpApiVerticle extends VerticleBase {
@@ -87,6 +88,7 @@ final class HttpApiVerticle extends VerticleBase {
         router.post("/v1/recommend").handler(this::recommend);
         router.post("/v1/events").handler(this::events);
         router.get("/v1/stats").handler(this::stats);
+        router.get("/v1/users/:userId").handler(this::user);
         router.get("/metrics").handler(this::prometheus);
         router.get("/health/live").handler(rc -> json(rc.response(), 200, "{\"status\":\"UP\"}"));
         router.get("/health/ready").handler(rc -> {
@@ -174,7 +176,10 @@ final class HttpApiVerticle extends VerticleBase {
         }
         accepted.onComplete(ar -> {
             if (ar.succeeded()) {
-                json(rc.response(), 200, "{\"accepted\":" + ar.result().events() + "}");
+                final EventIntake.Accepted ok = ar.result();
+                json(rc.response(), 200, ok.logPosition() < 0
+                        ? "{\"accepted\":" + ok.events() + "}"
+                        : "{\"accepted\":" + ok.events() + ",\"logPosition\":" + ok.logPosition() + "}");
             } else if (EventApplier.QUEUE_FULL.equals(ar.cause().getMessage())) {
                 metrics.countRejected();
                 error(rc.response(), 503, "event queue is full, retry later", null);
@@ -204,6 +209,42 @@ final class HttpApiVerticle extends VerticleBase {
         body.put("channelCandidates", stats.channelCandidates());
         body.put("errors", stats.errors());
         body.put("eventQueueDepth", stats.eventQueueDepth());
+        body.put("ingest", metrics.ingest());
+        try {
+            json(rc.response(), 200, MAPPER.writeValueAsString(body));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code GET /v1/users/{id}}: what the serving state holds for a user (read-only) — the sum of its interaction
+     * weights, its most recent items with their event times, and the event-log position the state has applied — so
+     * the effect of posted events can be checked from outside.
+     */
+    private void user(final RoutingContext rc) {
+        final long userId;
+        try {
+            userId = Long.parseLong(rc.pathParam("userId"));
+        } catch (final NumberFormatException e) {
+            error(rc.response(), 400, "userId must be an integer, got '" + rc.pathParam("userId") + "'", "userId");
+            return;
+        }
+        final var state = pipeline.state();
+        final io.funnel.features.UserRow row = new io.funnel.features.UserRow(state.store().dimension());
+        if (!state.store().readUser(userId, row)) {
+            error(rc.response(), 404, "user " + userId + " is unknown", "userId");
+            return;
+        }
+        final java.util.List<Map<String, Long>> recent = new java.util.ArrayList<>(row.recentCount());
+        for (int i = 0; i < row.recentCount(); i++) {
+            recent.add(Map.of("itemId", state.store().itemIdAt(row.recentItem(i)), "ts", row.recentTsMs(i)));
+        }
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("userId", userId);
+        body.put("interactionWeight", row.interactionWeight());
+        body.put("recent", recent);
+        body.put("logPosition", state.logPosition());
         try {
             json(rc.response(), 200, MAPPER.writeValueAsString(body));
         } catch (final IOException e) {

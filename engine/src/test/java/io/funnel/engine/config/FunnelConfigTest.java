@@ -35,6 +35,21 @@ class FunnelConfigTest {
     void theShippedConfigIsValid() {
         final FunnelConfig c = FunnelConfig.load(Path.of("..", "config", "funnel.yaml"));
         assertEquals("generated", c.data.format);
+        assertTrue(c.ingest.durable, "the shipped config keeps acknowledged events");
+        assertTrue(!FunnelConfig.defaults().ingest.durable, "the built-in default (tests, embedding) is in-memory");
+    }
+
+    @Test
+    void ingestErrorsNameTheKey() {
+        assertTrue(fails("ingest:\n  fileSync: always\n").getMessage()
+                .contains("ingest.fileSync: must be none, data or metadata, got 'always'"));
+        assertTrue(fails("ingest:\n  termMiB: 3\n").getMessage().contains("ingest.termMiB: must be a power of two"));
+        assertTrue(fails("ingest:\n  termMiB: 16\n  segmentMiB: 8\n").getMessage()
+                .contains("ingest.segmentMiB: must be 16..1024"));
+        assertTrue(fails("ingest:\n  aeron: {enabled: true, channel: 'tcp://x'}\n").getMessage()
+                .contains("ingest.aeron.channel: must be aeron:ipc or aeron:udp"));
+        assertTrue(fails("ingest:\n  aeron: {enabled: true, channel: 'aeron:ipc', ackChannel: 'aeron:ipc',"
+                + " ackStreamId: 1001}\n").getMessage().contains("ingest.aeron.ackStreamId: must differ"));
     }
 
     @Test
