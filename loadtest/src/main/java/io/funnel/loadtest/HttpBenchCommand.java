@@ -1,32 +1,23 @@
 package io.funnel.loadtest;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
+import io.funnel.loadtest.http.HttpDriver;
+import io.funnel.loadtest.spi.Driver;
+import io.funnel.loadtest.spi.DriverOptions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code funnel bench http}: open-model load against a running Funnel. Requests leave at a constant rate whatever
- * the server does, and each latency is measured from the request's <em>intended</em> send time, so a stalled server
- * shows up in the tail instead of silently slowing the load down (no coordinated omission). In the same run, the
- * same rate is sent to a trivial endpoint of the same server ({@code /health/live}) as the HTTP floor to compare
- * with.
+ * {@code funnel bench http}: open-model load against a running Funnel, on the {@link LoadRunner} harness. Requests
+ * leave at a constant rate whatever the server does, and each latency is measured from the request's
+ * <em>intended</em> send time, so a stalled server shows up in the tail instead of silently slowing the load down
+ * (no coordinated omission). In the same run, the same rate is sent to a trivial endpoint of the same server
+ * ({@code /health/live}) as the HTTP floor to compare with.
  *
  * <p>Bounded by design: it stops after {@code --warmup + --duration} per target and only talks to the target given.
  */
@@ -66,20 +57,6 @@ public final class HttpBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the results here.")
     Path json;
 
-    /** One target's results, latencies in microseconds. */
-    record Result(String name, long requests, long errors, double seconds, double p50, double p90, double p99,
-            double p999, double max) {
-        double throughput() {
-            return requests / seconds;
-        }
-
-        String json() {
-            return String.format(Locale.ROOT, "{\"requests\": %d, \"errors\": %d, \"throughput_rps\": %.1f,"
-                    + " \"p50_us\": %.0f, \"p90_us\": %.0f, \"p99_us\": %.0f, \"p999_us\": %.0f, \"max_us\": %.0f}",
-                    requests, errors, throughput(), p50, p90, p99, p999, max);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         if (rate <= 0 || rate > 200_000) {
@@ -89,27 +66,24 @@ public final class HttpBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target must be on this machine (127.0.0.1 or localhost), got "
                     + target.getHost());
         }
-        final Vertx vertx = Vertx.vertx();
-        try {
-            final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
-                    .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-            final io.vertx.core.Context context = vertx.getOrCreateContext();
-            final Result recommend = run(context, client, "recommend", true);
+        try (Driver driver = new HttpDriver(target, DriverOptions.defaults().withConnections(connections))) {
+            final RunResult recommend = run(driver, RequestSpec.recommend(count, ContextFeeder.none()));
             print(recommend);
-            Result floor = null;
+            RunResult floor = null;
             if (!noFloor) {
-                floor = run(context, client, "health_live", false);
+                floor = run(driver, RequestSpec.ping().named("health_live"));
                 print(floor);
                 System.out.printf(Locale.ROOT, "ratio recommend/floor: p50 %.2fx, p99 %.2fx%n",
-                        recommend.p50 / floor.p50, recommend.p99 / floor.p99);
+                        recommend.all().percentileMs(50) / floor.all().percentileMs(50),
+                        recommend.all().percentileMs(99) / floor.all().percentileMs(99));
             }
             if (json != null) {
                 final StringBuilder b = new StringBuilder();
                 b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"rate\": %d, \"duration_s\": %d,"
                         + " \"users\": %d, \"count\": %d, \"connections\": %d,%n  \"recommend\": %s", target, rate,
-                        durationSeconds, users, count, connections, recommend.json()));
+                        durationSeconds, users, count, connections, json(recommend)));
                 if (floor != null) {
-                    b.append(String.format(Locale.ROOT, ",%n  \"health_live\": %s", floor.json()));
+                    b.append(String.format(Locale.ROOT, ",%n  \"health_live\": %s", json(floor)));
                 }
                 b.append("\n}\n");
                 if (json.getParent() != null) {
@@ -117,75 +91,32 @@ public final class HttpBenchCommand implements Callable<Integer> {
                 }
                 Files.writeString(json, b.toString());
             }
-            return recommend.errors() == 0 ? 0 : 1;
-        } finally {
-            vertx.close().await(10, TimeUnit.SECONDS);
+            return recommend.all().errors() == 0 ? 0 : 1;
         }
     }
 
-    private void print(final Result r) {
+    private RunResult run(final Driver driver, final RequestSpec request) {
+        final Simulation sim = Simulation.builder(request.name())
+                .population(Scenario.named(request.name()).users(UserFeeder.uniform(1, users)).exec(request)
+                        .inject(Injection.constantRate(rate, Duration.ofSeconds(warmupSeconds + durationSeconds))))
+                .warmup(Duration.ofSeconds(warmupSeconds)).build();
+        return LoadRunner.run(sim, driver);
+    }
+
+    /** Latencies in microseconds, as docs/benchmarks/http.md reports them. */
+    private static String json(final RunResult r) {
+        final RunResult.RequestStats s = r.all();
+        return String.format(Locale.ROOT, "{\"requests\": %d, \"errors\": %d, \"throughput_rps\": %.1f,"
+                + " \"p50_us\": %.0f, \"p90_us\": %.0f, \"p99_us\": %.0f, \"p999_us\": %.0f, \"max_us\": %.0f}",
+                s.requests(), s.errors(), r.throughput(), s.percentileMs(50) * 1e3, s.percentileMs(90) * 1e3,
+                s.percentileMs(99) * 1e3, s.percentileMs(99.9) * 1e3, s.maxMs() * 1e3);
+    }
+
+    private static void print(final RunResult r) {
+        final RunResult.RequestStats s = r.all();
         System.out.printf(Locale.ROOT, "%-12s %8d req %6d err %9.1f req/s  p50 %8.0f  p90 %8.0f  p99 %8.0f  p99.9 %8.0f"
-                + "  max %8.0f us%n", r.name, r.requests, r.errors, r.throughput(), r.p50, r.p90, r.p99, r.p999, r.max);
-    }
-
-    private Result run(final io.vertx.core.Context context, final HttpClient client, final String name,
-            final boolean recommend) throws Exception {
-        final Recorder recorder = new Recorder(60_000_000L, 3);
-        final AtomicLong errors = new AtomicLong();
-        final AtomicLong outstanding = new AtomicLong();
-        final SplittableRandom random = new SplittableRandom(42);
-        final long intervalNs = 1_000_000_000L / rate;
-        final long warmupNs = TimeUnit.SECONDS.toNanos(warmupSeconds);
-        final long endNs = warmupNs + TimeUnit.SECONDS.toNanos(durationSeconds);
-        final long start = System.nanoTime();
-        final int port = target.getPort() > 0 ? target.getPort() : 80;
-        long sent = 0;
-        while (true) {
-            final long intended = start + sent * intervalNs;
-            if (intended - start >= endNs) {
-                break;
-            }
-            long wait;
-            while ((wait = intended - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(Math.min(wait, 200_000));
-            }
-            final boolean measured = intended - start >= warmupNs;
-            outstanding.incrementAndGet();
-            final RequestOptions options = new RequestOptions().setHost(target.getHost()).setPort(port)
-                    .setMethod(recommend ? HttpMethod.POST : HttpMethod.GET)
-                    .setURI(recommend ? "/v1/recommend" : "/health/live");
-            final Buffer body = recommend
-                    ? Buffer.buffer("{\"userId\": " + (1 + random.nextInt(users)) + ", \"count\": " + count + "}")
-                    : null;
-            // Issue each request on the client's context so every listener is attached before I/O can complete.
-            context.runOnContext(v -> client.request(options)
-                    .compose(req -> {
-                        if (body != null) {
-                            req.putHeader("content-type", "application/json");
-                            return req.send(body);
-                        }
-                        return req.send();
-                    })
-                    .compose(resp -> resp.body().map(b -> resp.statusCode()))
-                    .onComplete(ar -> {
-                        final long latencyUs = (System.nanoTime() - intended) / 1_000;
-                        if (ar.failed() || ar.result() != 200) {
-                            errors.incrementAndGet();
-                        } else if (measured) {
-                            recorder.recordValue(Math.min(latencyUs, 60_000_000L));
-                        }
-                        outstanding.decrementAndGet();
-                    }));
-            sent++;
-        }
-        final long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (outstanding.get() > 0 && System.nanoTime() < drainUntil) {
-            Thread.sleep(5);
-        }
-        errors.addAndGet(outstanding.get()); // still unanswered after 10 s
-        final Histogram h = recorder.getIntervalHistogram();
-        return new Result(name, h.getTotalCount(), errors.get(), durationSeconds, h.getValueAtPercentile(50),
-                h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue());
+                + "  max %8.0f us%n", r.simulation(), s.requests(), s.errors(), r.throughput(), s.percentileMs(50) * 1e3,
+                s.percentileMs(90) * 1e3, s.percentileMs(99) * 1e3, s.percentileMs(99.9) * 1e3, s.maxMs() * 1e3);
     }
 
     /** Runs the benchmark on its own. */
