@@ -319,8 +319,24 @@ public final class LoadCommand implements Callable<Integer> {
         return r == Math.rint(r) ? String.valueOf((long) r) : String.format(Locale.ROOT, "%.1f", r);
     }
 
+    /**
+     * The command on its own (outside {@code funnel}), with the same exit codes: bad input prints one line and
+     * exits 2.
+     */
+    public static CommandLine commandLine() {
+        final CommandLine cli = new CommandLine(new LoadCommand());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException) {
+                commandLine.getErr().println("funnel load: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cli;
+    }
+
     /** Runs the command on its own. */
     public static void main(final String[] args) {
-        System.exit(new CommandLine(new LoadCommand()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }
