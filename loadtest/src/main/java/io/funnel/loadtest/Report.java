@@ -23,7 +23,7 @@ import java.util.Map;
 public final class Report {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist/";
-    /** Percentiles drawn in the distribution: 0, then 10^(-k/4) steps towards 100 (…, 99, 99.9, …, 99.999). */
+    /** Percentiles drawn in the distribution: 0, 50, 75, and 100·(1 - 10^(-k/4)) up to 99.999 (90, 99, 99.9, …). */
     private static final double[] GRID = grid();
 
     private Report() {}
@@ -177,11 +177,11 @@ public final class Report {
     }
 
     private static double[] grid() {
-        final double[] g = new double[21];
-        for (int k = 0; k < g.length; k++) {
-            g[k] = 100 * (1 - Math.pow(10, -k / 4.0));
+        final java.util.TreeSet<Double> g = new java.util.TreeSet<>(List.of(50.0, 75.0));
+        for (int k = 0; k <= 20; k++) {
+            g.add(100 * (1 - Math.pow(10, -k / 4.0)));
         }
-        return g;
+        return g.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static String trimPercent(final double q) {
