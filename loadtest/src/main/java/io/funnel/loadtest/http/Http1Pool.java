@@ -24,6 +24,11 @@ import java.util.function.Consumer;
  */
 final class Http1Pool {
     private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION = "connection:".getBytes(StandardCharsets.US_ASCII);
+    /** The parse buffer of an idle connection; replaced, never appended to. */
+    private static final Buffer EMPTY = Buffer.buffer(0);
 
     private final NetClient client;
     private final String host;
@@ -96,7 +101,7 @@ final class Http1Pool {
     /** One connection and its response parser. */
     private final class Connection {
         private final NetSocket socket;
-        private Buffer acc = Buffer.buffer(512);
+        private Buffer acc = EMPTY;
         private Pending current;
         private long sentNs;
         private int status = -1;
@@ -133,7 +138,12 @@ final class Http1Pool {
         }
 
         private void onData(final Buffer data) {
-            acc.appendBuffer(data);
+            // Usually a whole answer arrives in one read: parse it where it lies instead of copying it.
+            if (acc.length() == 0) {
+                acc = data;
+            } else {
+                acc.appendBuffer(data);
+            }
             if (current == null) {
                 return; // bytes nobody asked for: ignored, the connection is reset on the next parse error
             }
@@ -156,7 +166,7 @@ final class Http1Pool {
             final int code = status;
             current = null;
             status = -1;
-            acc = Buffer.buffer(512);
+            acc = EMPTY;
             done.completion().accept(new HttpDriver.HttpResponse(HttpDriver.classify(code), code, body));
             if (closeAfter) {
                 closeAfter = false;
@@ -168,34 +178,44 @@ final class Http1Pool {
             }
         }
 
-        /** Parses the status line and headers once they are complete; false while more bytes are needed. */
+        /**
+         * Parses the status line and headers once they are complete; false while more bytes are needed. Works on the
+         * bytes: no strings for the common headers.
+         */
         private boolean parseHead() {
             final int end = indexOf(acc, HEADER_END, 0);
             if (end < 0) {
                 return false;
             }
-            final String head = acc.getString(0, end, "ISO-8859-1");
-            if (!head.startsWith("HTTP/1.") || head.length() < 12) {
+            if (end < 12 || acc.getByte(0) != 'H' || acc.getByte(5) != '1' || acc.getByte(8) != ' ') {
                 fail(Outcome.IO_ERROR, "not an HTTP/1.x answer");
                 return false;
             }
-            status = Integer.parseInt(head.substring(9, 12));
+            status = (acc.getByte(9) - '0') * 100 + (acc.getByte(10) - '0') * 10 + (acc.getByte(11) - '0');
             bodyStart = end + 4;
             contentLength = 0;
             chunked = false;
-            for (final String line : head.split("\r\n")) {
-                final int colon = line.indexOf(':');
-                if (colon < 0) {
-                    continue;
+            closeAfter = false;
+            int line = indexOf(acc, HEADER_END, 0, 2) + 2;
+            while (line < end) {
+                int next = indexOf(acc, HEADER_END, line, 2);
+                if (next < 0 || next > end) {
+                    next = end;
                 }
-                final String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                final String value = line.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
-                switch (name) {
-                    case "content-length" -> contentLength = Integer.parseInt(value);
-                    case "transfer-encoding" -> chunked = value.contains("chunked");
-                    case "connection" -> closeAfter = value.contains("close");
-                    default -> { }
+                if (startsWithIgnoreCase(acc, line, CONTENT_LENGTH)) {
+                    contentLength = 0;
+                    for (int i = line + CONTENT_LENGTH.length; i < next; i++) {
+                        final byte b = acc.getByte(i);
+                        if (b >= '0' && b <= '9') {
+                            contentLength = contentLength * 10 + (b - '0');
+                        }
+                    }
+                } else if (startsWithIgnoreCase(acc, line, TRANSFER_ENCODING)) {
+                    chunked = acc.getString(line, next, "ISO-8859-1").toLowerCase(Locale.ROOT).contains("chunked");
+                } else if (startsWithIgnoreCase(acc, line, CONNECTION)) {
+                    closeAfter = acc.getString(line, next, "ISO-8859-1").toLowerCase(Locale.ROOT).contains("close");
                 }
+                line = next + 2;
             }
             return true;
         }
@@ -244,6 +264,20 @@ final class Http1Pool {
                 connect();
             }
         }
+    }
+
+    /** Whether {@code b} holds {@code lowerCase} at {@code at}, ignoring the case of ASCII letters. */
+    private static boolean startsWithIgnoreCase(final Buffer b, final int at, final byte[] lowerCase) {
+        if (at + lowerCase.length > b.length()) {
+            return false;
+        }
+        for (int k = 0; k < lowerCase.length; k++) {
+            final byte c = b.getByte(at + k);
+            if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != lowerCase[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOf(final Buffer b, final byte[] pattern, final int from) {
