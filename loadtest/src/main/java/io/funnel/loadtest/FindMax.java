@@ -1,7 +1,9 @@
 package io.funnel.loadtest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.funnel.loadtest.spi.Driver;
 import java.io.PrintStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,14 +31,20 @@ final class FindMax {
     private final PrintStream out;
     private final int requestsPerUser;
     private final List<Map<String, Object>> steps = new ArrayList<>();
+    private final URI statsTarget;
     private RunResult best;
+    private Map<String, Object> bestServer;
     private double bestRate;
 
-    /** The search's result: the highest rate that held (0 if none), its run, and every step for the report. */
-    record Outcome(double maxRate, RunResult best, Map<String, Object> json) {}
+    /**
+     * The search's result: the highest rate that held (0 if none), its run and Funnel's breakdown of that step
+     * ({@code null} without stats), and every step for the report.
+     */
+    record Outcome(double maxRate, RunResult best, Map<String, Object> bestServer, Map<String, Object> json) {}
 
+    /** A search of {@code simulation}'s one scenario; {@code statsTarget} is scraped around each step, or null. */
     FindMax(final Simulation simulation, final Driver driver, final List<Assertion> slo, final Duration warmup,
-            final Duration measured, final PrintStream out) {
+            final Duration measured, final URI statsTarget, final PrintStream out) {
         if (simulation.populations().size() != 1) {
             throw new IllegalArgumentException("--find-max needs a simulation with exactly one scenario, got "
                     + simulation.populations().size());
@@ -48,13 +56,14 @@ final class FindMax {
         this.warmup = warmup;
         this.measured = measured;
         this.out = out;
+        this.statsTarget = statsTarget;
         this.requestsPerUser = (int) scenario.steps().stream().filter(s -> s instanceof Scenario.Exec).count();
     }
 
     Outcome run(final double startRate, final double factor, final double maxRate, final int refineSteps)
             throws InterruptedException {
-        if (!(startRate > 0) || !(factor > 1) || refineSteps < 0) {
-            throw new IllegalArgumentException("--find-max needs --rate > 0, --step-factor > 1 and --refine >= 0, got "
+        if (!(startRate >= 1) || !(factor > 1) || refineSteps < 0) {
+            throw new IllegalArgumentException("--find-max needs --rate >= 1, --step-factor > 1 and --refine >= 0, got "
                     + startRate + ", " + factor + ", " + refineSteps);
         }
         double rate = startRate;
@@ -64,7 +73,7 @@ final class FindMax {
                 failed = rate;
                 break;
             }
-            rate *= factor;
+            rate = Math.rint(rate * factor);
         }
         if (failed > 0 && bestRate > 0) {
             double lo = bestRate;
@@ -86,14 +95,18 @@ final class FindMax {
         json.put("max_rate", bestRate);
         json.put("step_measured_s", measured.toNanos() / 1e9);
         json.put("steps", steps);
-        return new Outcome(bestRate, best, json);
+        return new Outcome(bestRate, best, bestServer, json);
     }
 
     private boolean step(final double rate) throws InterruptedException {
         final Simulation sim = Simulation.builder(base.name() + "@" + LoadCommand.fmtRate(rate) + "/s")
                 .population(scenario.inject(Injection.constantRate(rate, warmup.plus(measured))))
                 .warmup(warmup).maxInFlight(base.maxInFlight()).seed(base.seed()).build();
+        final JsonNode before = statsTarget == null ? null
+                : ServerStats.scrape(statsTarget);
         final RunResult r = LoadRunner.run(sim, driver);
+        final Map<String, Object> server = statsTarget == null ? null
+                : ServerStats.breakdown(before, ServerStats.scrape(statsTarget));
         boolean passed = r.throughput() >= DELIVERED * rate * requestsPerUser;
         for (final Assertion a : slo) {
             passed &= a.evaluate(r).passed();
@@ -114,6 +127,7 @@ final class FindMax {
         if (passed && rate > bestRate) {
             bestRate = rate;
             best = r;
+            bestServer = server;
         }
         TimeUnit.SECONDS.sleep(1); // let queues drain before the next step
         return passed;

@@ -258,10 +258,8 @@ public final class LoadCommand implements Callable<Integer> {
         }
         final FindMax search = new FindMax(plan.simulation(), driver, sloAssertions,
                 DurationText.parse(stepWarmup, "--step-warmup"), DurationText.parse(stepDuration, "--step-duration"),
-                out);
-        final JsonNode before = noStats ? null : ServerStats.scrape(plan.target());
+                noStats ? null : plan.target(), out);
         final FindMax.Outcome outcome = search.run(rate, stepFactor, maxRate, refine);
-        final JsonNode after = noStats ? null : ServerStats.scrape(plan.target());
         out.printf(Locale.ROOT, "highest rate holding %s: %s%n", slo.isEmpty() ? "p99<10ms" : String.join(", ", slo),
                 outcome.maxRate() > 0 ? fmtRate(outcome.maxRate()) + " req/s" : "none");
         if (report != null && outcome.best() != null) {
@@ -270,7 +268,7 @@ public final class LoadCommand implements Callable<Integer> {
                 verdicts.add(a.evaluate(outcome.best()));
             }
             Report.write(report, outcome.best(), verdicts, new Report.Extras(plan.target().toString(),
-                    ServerStats.breakdown(before, after), outcome.json(), settings(plan)));
+                    outcome.bestServer(), outcome.json(), settings(plan)));
             out.println("report: " + report.resolve("index.html") + " (details of the highest passing step)");
         }
         return outcome.maxRate() > 0 ? 0 : 1;
