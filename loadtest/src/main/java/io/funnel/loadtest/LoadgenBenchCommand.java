@@ -3,9 +3,7 @@ package io.funnel.loadtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,10 +11,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -60,6 +56,10 @@ public final class LoadgenBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the results here.")
     Path json;
 
+    /** What {@code --json} writes; rates in requests per second. */
+    record Result(String date, String machine, int serverCpu, int clientCpu, int connections, int seconds,
+            List<Double> wrkRps, List<Double> harnessRps, double bestRatio, double medianRatio) {}
+
     @Override
     public Integer call() throws Exception {
         if (rounds < 1 || seconds < 1 || connections < 1) {
@@ -71,9 +71,11 @@ public final class LoadgenBenchCommand implements Callable<Integer> {
         final long serverSeconds = 30L + rounds * 2L * (seconds + 10L);
         final List<String> serverCmd = new ArrayList<>(List.of("taskset", "-c", String.valueOf(serverCpu)));
         serverCmd.addAll(java(TrivialServer.class.getName(), String.valueOf(port), String.valueOf(serverSeconds)));
-        final Process server = new ProcessBuilder(serverCmd).redirectErrorStream(true).start();
+        final Path serverLog = Files.createTempFile("funnel-loadgen-server", ".log");
+        final Process server = new ProcessBuilder(serverCmd).redirectErrorStream(true)
+                .redirectOutput(serverLog.toFile()).start();
         try {
-            awaitLine(server, "trivial server on");
+            awaitStart(server, serverLog);
             System.out.printf(Locale.ROOT, "server: 127.0.0.1:%d on CPU %d; clients on CPU %d, %d connections, %d s"
                     + " per run%n", port, serverCpu, clientCpu, connections, seconds);
             wrk(url, 3); // warms the server's JIT before anything is measured
@@ -97,18 +99,9 @@ public final class LoadgenBenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "best: wrk %.0f req/s, harness %.0f req/s, ratio %.2f (median ratio %.2f)%n",
                     bestWrk, bestHarness, bestHarness / bestWrk, medianRatio);
             if (json != null) {
-                final Map<String, Object> out = new LinkedHashMap<>();
-                out.put("date", Instant.now().toString());
-                out.put("machine", Runtime.getRuntime().availableProcessors() + " CPUs, "
-                        + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-                out.put("server_cpu", serverCpu);
-                out.put("client_cpu", clientCpu);
-                out.put("connections", connections);
-                out.put("seconds", seconds);
-                out.put("wrk_rps", wrkRates);
-                out.put("harness_rps", harnessRates);
-                out.put("best_ratio", bestHarness / bestWrk);
-                out.put("median_ratio", medianRatio);
+                final Result out = new Result(Instant.now().toString(), Runtime.getRuntime().availableProcessors()
+                        + " CPUs, " + System.getProperty("os.name") + " " + System.getProperty("os.arch"), serverCpu,
+                        clientCpu, connections, seconds, wrkRates, harnessRates, bestHarness / bestWrk, medianRatio);
                 if (json.getParent() != null) {
                     Files.createDirectories(json.getParent());
                 }
@@ -118,6 +111,7 @@ public final class LoadgenBenchCommand implements Callable<Integer> {
         } finally {
             server.destroy();
             server.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(serverLog);
         }
     }
 
@@ -182,26 +176,15 @@ public final class LoadgenBenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private static void awaitLine(final Process p, final String prefix) throws IOException {
-        final BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = in.readLine()) != null) {
-            if (line.startsWith(prefix)) {
-                final Thread drain = new Thread(() -> {
-                    try {
-                        while (in.readLine() != null) {
-                            // keep the pipe empty
-                        }
-                    } catch (final IOException ignored) {
-                        // the server ended
-                    }
-                }, "trivial-server-output");
-                drain.setDaemon(true);
-                drain.start();
+    private static void awaitStart(final Process p, final Path log) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (Files.readString(log).contains("trivial server on")) {
                 return;
             }
+            Thread.sleep(100);
         }
-        throw new IOException("the trivial server did not start (is port in use?)");
+        throw new IOException("the trivial server did not start (port in use?):\n" + Files.readString(log));
     }
 
     private static void require(final String tool, final String install) throws IOException, InterruptedException {

@@ -48,20 +48,19 @@ class AssertionTest {
         assertEquals(Assertion.Metric.MEAN, Assertion.parse("mean<2ms").metric());
     }
 
+    private static void assertBad(final String expression, final String message) {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Assertion.parse(expression));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
     @Test
     void badExpressionsSayWhatIsWrong() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Assertion.parse("p99<5")).getMessage()
-                .contains("needs a unit"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Assertion.parse("p99=5ms")).getMessage()
-                .contains("bad assertion 'p99=5ms'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Assertion.parse("latency<5ms")).getMessage()
-                .contains("expected [request.]metric op value"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Assertion.parse("errors<150%")).getMessage()
-                .contains("0..100"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Assertion.parse("errors<5ms")).getMessage()
-                .contains("takes no unit"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Assertion.parse("p0<5ms")).getMessage()
-                .contains("percentile"));
+        assertBad("p99<5", "needs a unit");
+        assertBad("p99=5ms", "bad assertion 'p99=5ms'");
+        assertBad("latency<5ms", "expected [request.]metric op value");
+        assertBad("errors<150%", "0..100");
+        assertBad("errors<5ms", "takes no unit");
+        assertBad("p0<5ms", "percentile");
         assertThrows(IllegalArgumentException.class, () -> Assertion.parse(null));
     }
 

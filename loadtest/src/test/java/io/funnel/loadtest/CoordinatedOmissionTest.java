@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.funnel.loadtest.http.HttpDriver;
 import io.funnel.loadtest.spi.Driver;
 import io.funnel.loadtest.spi.DriverOptions;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,21 +23,19 @@ import org.junit.jupiter.api.Timeout;
 class CoordinatedOmissionTest {
     private static final long STALL_MS = 200;
     private static final long EVERY_MS = 1_500;
-    private static Vertx vertx;
-    private static HttpServer server;
+    private static LocalServer server;
 
     @BeforeAll
     static void start() throws Exception {
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setBlockedThreadCheckInterval(10_000));
-        server = TrivialServer.start(vertx, 0);
+        server = LocalServer.singleLoop();
         // The stall runs on the server's only event loop: nothing is answered while it sleeps.
-        vertx.runOnContext(v -> vertx.setPeriodic(EVERY_MS, id -> sleep(STALL_MS)));
+        server.vertx.runOnContext(v -> server.vertx.setPeriodic(EVERY_MS, id -> sleep(STALL_MS)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
+        if (server != null) {
+            server.close();
         }
     }
 
@@ -55,7 +49,7 @@ class CoordinatedOmissionTest {
 
     private static RunResult run(final Population population) {
         final Simulation sim = Simulation.builder("co").population(population).warmup(Duration.ofSeconds(1)).build();
-        try (Driver driver = new HttpDriver(URI.create("http://127.0.0.1:" + server.actualPort()),
+        try (Driver driver = new HttpDriver(server.uri(),
                 DriverOptions.defaults().withConnections(64))) {
             return LoadRunner.run(sim, driver);
         }

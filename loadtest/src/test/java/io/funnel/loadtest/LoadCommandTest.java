@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -23,19 +21,17 @@ import picocli.CommandLine;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LoadCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static Vertx vertx;
-    private static HttpServer server;
+    private static LocalServer server;
     private final StringWriter err = new StringWriter();
 
     @BeforeAll
     static void start() throws Exception {
-        vertx = Vertx.vertx();
-        server = TrivialServer.start(vertx, 0);
+        server = LocalServer.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        vertx.close().await(10, TimeUnit.SECONDS);
+        server.close();
     }
 
     private int load(final String... args) {
@@ -43,7 +39,7 @@ class LoadCommandTest {
         cli.setErr(new PrintWriter(err, true));
         final String[] all = new String[args.length + 4];
         all[0] = "--target";
-        all[1] = "http://127.0.0.1:" + server.actualPort();
+        all[1] = server.uri().toString();
         all[2] = "--quiet";
         all[3] = "--no-stats";
         System.arraycopy(args, 0, all, 4, args.length);

@@ -7,9 +7,6 @@ import io.funnel.engine.admin.ChromiumPage;
 import io.funnel.loadtest.http.HttpDriver;
 import io.funnel.loadtest.spi.Driver;
 import io.funnel.loadtest.spi.DriverOptions;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,24 +28,19 @@ class LoadReportIT {
         Assumptions.assumeTrue(chromium != null, "Chromium not installed (apt-get install chromium); skipping the"
                 + " report's browser check");
         final Path dir = Path.of("target", "load-report-it").toAbsolutePath();
-        final Vertx vertx = Vertx.vertx();
-        try {
-            final HttpServer server = TrivialServer.start(vertx, 0);
+        try (LocalServer server = LocalServer.start()) {
             final Simulation sim = Simulation.builder("report-it").warmup(Duration.ofMillis(500))
                     .population(Scenario.named("mixed").exec(RequestSpec.ping()).exec(RequestSpec.ping().named("again"))
                             .inject(Injection.ramp(50, 300, Duration.ofSeconds(4))))
                     .assertion("p99<1s").assertion("errors<1%").build();
             final RunResult run;
-            try (Driver driver = new HttpDriver(URI.create("http://127.0.0.1:" + server.actualPort()),
-                    DriverOptions.defaults())) {
+            try (Driver driver = new HttpDriver(server.uri(), DriverOptions.defaults())) {
                 run = LoadRunner.run(sim, driver);
             }
             Report.write(dir, run, sim.assertions().stream().map(a -> a.evaluate(run)).toList(),
-                    new Report.Extras("http://127.0.0.1:" + server.actualPort(),
+                    new Report.Extras(server.uri().toString(),
                             ServerStats.breakdown(ReportTest.stats(0, 0, 0), ReportTest.stats(500, 300, 2)), null,
                             null));
-        } finally {
-            vertx.close().await(10, TimeUnit.SECONDS);
         }
 
         final Path profile = Files.createTempDirectory(Path.of("target"), "chromium-profile");

@@ -9,8 +9,6 @@ import io.funnel.loadtest.spi.DriverOptions;
 import io.funnel.loadtest.spi.LoadRequest;
 import io.funnel.loadtest.spi.LoadResponse;
 import io.funnel.loadtest.spi.Outcome;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,18 +25,16 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LoadRunnerTest {
-    private static Vertx vertx;
-    private static HttpServer server;
+    private static LocalServer server;
 
     @BeforeAll
     static void start() throws Exception {
-        vertx = Vertx.vertx();
-        server = TrivialServer.start(vertx, 0);
+        server = LocalServer.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        vertx.close().await(10, TimeUnit.SECONDS);
+        server.close();
     }
 
     /**
@@ -161,7 +157,7 @@ class LoadRunnerTest {
                 .population(Scenario.named("s").exec(RequestSpec.ping().check(Check.status(200)).check(
                         Check.contains("ok"))).inject(Injection.constantRate(400, Duration.ofMillis(2500))))
                 .build();
-        try (Driver driver = new HttpDriver(URI.create("http://127.0.0.1:" + server.actualPort()),
+        try (Driver driver = new HttpDriver(server.uri(),
                 DriverOptions.defaults())) {
             final RunResult r = LoadRunner.run(sim, driver);
             assertEquals(0, r.all().errors(), r.all().errorsByKind().toString());
@@ -176,7 +172,7 @@ class LoadRunnerTest {
                 .population(Scenario.named("s").exec(RequestSpec.ping().check(Check.status(200)))
                         .inject(Injection.constantRate(200, Duration.ofSeconds(1))))
                 .build();
-        try (Driver driver = new HttpDriver(URI.create("http://127.0.0.1:" + server.actualPort()),
+        try (Driver driver = new HttpDriver(server.uri(),
                 DriverOptions.defaults().withProtocol("h2c").withConnections(2))) {
             final RunResult r = LoadRunner.run(sim, driver);
             assertEquals(0, r.all().errors(), r.all().errorsByKind().toString());
