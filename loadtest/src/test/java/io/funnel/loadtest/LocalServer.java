@@ -36,8 +36,6 @@ final class LocalServer implements AutoCloseable {
     public void close() {
         try {
             vertx.close().await(10, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (final java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("the test server did not close within 10 s", e);
         }
