@@ -61,6 +61,11 @@ class CoordinatedOmissionTest {
         final RunResult open = run(ping.inject(Injection.constantRate(500, Duration.ofSeconds(5))));
         final RunResult closed = run(ping.closed(1, Duration.ofSeconds(5)));
 
+        System.out.printf(java.util.Locale.ROOT, "open   %d requests: p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms%n"
+                + "closed %d requests: p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms%n", open.all().requests(),
+                open.all().percentileMs(50), open.all().percentileMs(99), open.all().percentileMs(99.9),
+                open.all().maxMs(), closed.all().requests(), closed.all().percentileMs(50),
+                closed.all().percentileMs(99), closed.all().percentileMs(99.9), closed.all().maxMs());
         assertEquals(0, open.all().errors(), "no errors: " + open.all().errorsByKind());
         assertEquals(0, closed.all().errors(), "no errors: " + closed.all().errorsByKind());
         // Both runs met stalls (the closed loop's max shows one)...
