@@ -104,7 +104,7 @@ public final class LoadCommand implements Callable<Integer> {
             description = "Requests in flight at most; more count as not_sent errors (default ${DEFAULT-VALUE}).")
     int maxInFlight;
 
-    @Option(names = "--assert", description = "An assertion, repeatable: p99<5ms, recommend.p99.9<20ms, errors<0.1%,"
+    @Option(names = "--assert", description = "An assertion, repeatable: p99<5ms, recommend.p99.9<20ms, errors<0.1%%,"
             + " throughput>900/s, max<1s, mean<2ms.")
     List<String> assertions = new ArrayList<>();
 
@@ -115,8 +115,8 @@ public final class LoadCommand implements Callable<Integer> {
             + " rate that holds it.")
     boolean findMax;
 
-    @Option(names = "--slo", description = "With --find-max, repeatable (default p99<10ms); errors<1% is added unless"
-            + " an errors assertion is given, and a step must also deliver 95% of its rate.")
+    @Option(names = "--slo", description = "With --find-max, repeatable (default p99<10ms); errors<1%% is added unless"
+            + " an errors assertion is given, and a step must also deliver 95%% of its rate.")
     List<String> slo = new ArrayList<>();
 
     @Option(names = "--step-duration", defaultValue = "10s", description = "--find-max: measured time per step (default ${DEFAULT-VALUE}).")
