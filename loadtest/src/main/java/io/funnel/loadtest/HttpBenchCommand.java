@@ -1,23 +1,23 @@
 package io.funnel.loadtest;
 
-import io.funnel.loadtest.OpenModel.Result;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
+import io.funnel.loadtest.http.HttpDriver;
+import io.funnel.loadtest.spi.Driver;
+import io.funnel.loadtest.spi.DriverOptions;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code funnel bench http}: open-model load against a running Funnel ({@link OpenModel}: a constant rate whatever
- * the server does, each latency measured from the request's <em>intended</em> send time, so a stalled server shows up
- * in the tail instead of silently slowing the load down: no coordinated omission). In the same run, the
- * same rate is sent to a trivial endpoint of the same server ({@code /health/live}) as the HTTP floor to compare
- * with.
+ * {@code funnel bench http}: open-model load against a running Funnel, on the {@link LoadRunner} harness. Requests
+ * leave at a constant rate whatever the server does, and each latency is measured from the request's
+ * <em>intended</em> send time, so a stalled server shows up in the tail instead of silently slowing the load down
+ * (no coordinated omission). In the same run, the same rate is sent to a trivial endpoint of the same server
+ * ({@code /health/live}) as the HTTP floor to compare with.
  *
  * <p>Bounded by design: it stops after {@code --warmup + --duration} per target and only talks to the target given.
  */
@@ -25,12 +25,31 @@ import picocli.CommandLine.Option;
         description = "Open-model latency of POST /v1/recommend at a fixed rate, against the HTTP floor of the same"
                 + " server (GET /health/live) in the same run.")
 public final class HttpBenchCommand implements Callable<Integer> {
-    @Mixin
-    LoadOptions load;
+    @Option(names = "--target", defaultValue = "http://127.0.0.1:8080", description = "Server (default "
+            + "${DEFAULT-VALUE}).")
+    URI target;
+
+    @Option(names = "--rate", defaultValue = "500", description = "Requests per second (default ${DEFAULT-VALUE}).")
+    int rate;
 
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds per target (default "
             + "${DEFAULT-VALUE}).")
     int durationSeconds;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured seconds first (default "
+            + "${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--users", defaultValue = "50000", description = "User ids drawn uniformly from 1..N (default "
+            + "${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--count", defaultValue = "10", description = "Items per request (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--connections", defaultValue = "32", description = "Keep-alive connections (default "
+            + "${DEFAULT-VALUE}).")
+    int connections;
 
     @Option(names = "--no-floor", description = "Skip the /health/live comparison.")
     boolean noFloor;
@@ -40,27 +59,31 @@ public final class HttpBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        load.validate();
-        final Vertx vertx = Vertx.vertx();
-        try {
-            final HttpClient client = load.httpClient(vertx);
-            final io.vertx.core.Context context = vertx.getOrCreateContext();
-            final Result recommend = run(context, client, "recommend", true);
-            recommend.print();
-            Result floor = null;
+        if (rate <= 0 || rate > 200_000) {
+            throw new IllegalArgumentException("--rate must be 1..200000, got " + rate);
+        }
+        if (!"127.0.0.1".equals(target.getHost()) && !"localhost".equals(target.getHost())) {
+            throw new IllegalArgumentException("--target must be on this machine (127.0.0.1 or localhost), got "
+                    + target.getHost());
+        }
+        try (Driver driver = new HttpDriver(target, DriverOptions.defaults().withConnections(connections))) {
+            final RunResult recommend = run(driver, RequestSpec.recommend(count, ContextFeeder.none()));
+            print(recommend);
+            RunResult floor = null;
             if (!noFloor) {
-                floor = run(context, client, "health_live", false);
-                floor.print();
+                floor = run(driver, RequestSpec.ping().named("health_live"));
+                print(floor);
                 System.out.printf(Locale.ROOT, "ratio recommend/floor: p50 %.2fx, p99 %.2fx%n",
-                        recommend.p50() / floor.p50(), recommend.p99() / floor.p99());
+                        recommend.all().percentileMs(50) / floor.all().percentileMs(50),
+                        recommend.all().percentileMs(99) / floor.all().percentileMs(99));
             }
             if (json != null) {
                 final StringBuilder b = new StringBuilder();
                 b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"rate\": %d, \"duration_s\": %d,"
-                        + " \"users\": %d, \"count\": %d, \"connections\": %d,%n  \"recommend\": %s", load.target,
-                        load.rate, durationSeconds, load.users, load.count, load.connections, recommend.json()));
+                        + " \"users\": %d, \"count\": %d, \"connections\": %d,%n  \"recommend\": %s", target, rate,
+                        durationSeconds, users, count, connections, json(recommend)));
                 if (floor != null) {
-                    b.append(String.format(Locale.ROOT, ",%n  \"health_live\": %s", floor.json()));
+                    b.append(String.format(Locale.ROOT, ",%n  \"health_live\": %s", json(floor)));
                 }
                 b.append("\n}\n");
                 if (json.getParent() != null) {
@@ -68,16 +91,32 @@ public final class HttpBenchCommand implements Callable<Integer> {
                 }
                 Files.writeString(json, b.toString());
             }
-            return recommend.errors() == 0 ? 0 : 1;
-        } finally {
-            vertx.close().await(10, TimeUnit.SECONDS);
+            return recommend.all().errors() == 0 ? 0 : 1;
         }
     }
 
-    private Result run(final io.vertx.core.Context context, final HttpClient client, final String name,
-            final boolean recommend) throws InterruptedException {
-        return OpenModel.run(name, load.rate, load.warmupSeconds, durationSeconds,
-                load.httpSender(context, client, recommend), null);
+    private RunResult run(final Driver driver, final RequestSpec request) {
+        final Simulation sim = Simulation.builder(request.name())
+                .population(Scenario.named(request.name()).users(UserFeeder.uniform(1, users)).exec(request)
+                        .inject(Injection.constantRate(rate, Duration.ofSeconds(warmupSeconds + durationSeconds))))
+                .warmup(Duration.ofSeconds(warmupSeconds)).build();
+        return LoadRunner.run(sim, driver);
+    }
+
+    /** Latencies in microseconds, as docs/benchmarks/http.md reports them. */
+    private static String json(final RunResult r) {
+        final RunResult.RequestStats s = r.all();
+        return String.format(Locale.ROOT, "{\"requests\": %d, \"errors\": %d, \"throughput_rps\": %.1f,"
+                + " \"p50_us\": %.0f, \"p90_us\": %.0f, \"p99_us\": %.0f, \"p999_us\": %.0f, \"max_us\": %.0f}",
+                s.requests(), s.errors(), r.throughput(), s.percentileMs(50) * 1e3, s.percentileMs(90) * 1e3,
+                s.percentileMs(99) * 1e3, s.percentileMs(99.9) * 1e3, s.maxMs() * 1e3);
+    }
+
+    private static void print(final RunResult r) {
+        final RunResult.RequestStats s = r.all();
+        System.out.printf(Locale.ROOT, "%-12s %8d req %6d err %9.1f req/s  p50 %8.0f  p90 %8.0f  p99 %8.0f  p99.9 %8.0f"
+                + "  max %8.0f us%n", r.simulation(), s.requests(), s.errors(), r.throughput(), s.percentileMs(50) * 1e3,
+                s.percentileMs(90) * 1e3, s.percentileMs(99) * 1e3, s.percentileMs(99.9) * 1e3, s.maxMs() * 1e3);
     }
 
     /** Runs the benchmark on its own. */

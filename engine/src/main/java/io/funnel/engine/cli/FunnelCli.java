@@ -33,6 +33,7 @@ public final class FunnelCli implements Callable<Integer> {
     /** Optional {@code funnel bench …} subcommands from other modules: name → class. */
     private static final List<String[]> BENCHMARKS = List.of(
             new String[] {"http", "io.funnel.loadtest.HttpBenchCommand"},
+            new String[] {"loadgen", "io.funnel.loadtest.LoadgenBenchCommand"},
             new String[] {"ann", "io.funnel.loadtest.ann.AnnBenchCommand"},
             new String[] {"features", "io.funnel.loadtest.features.FeaturesBenchCommand"},
             new String[] {"ingest", "io.funnel.loadtest.ingest.IngestBenchCommand"},
