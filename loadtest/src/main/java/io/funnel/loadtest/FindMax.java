@@ -120,10 +120,12 @@ final class FindMax {
         row.put("max_ms", r.all().maxMs());
         row.put("errors", r.all().errors());
         row.put("passed", passed);
+        row.put("load_average", ServerStats.loadAverage());
         steps.add(row);
-        out.printf(Locale.ROOT, "step %8s/s: %9.1f ok/s  p50 %8.3f  p99 %8.3f  p99.9 %8.3f ms  errors %6d  %s%n",
-                LoadCommand.fmtRate(rate), r.throughput(), r.all().percentileMs(50), r.all().percentileMs(99),
-                r.all().percentileMs(99.9), r.all().errors(), passed ? "holds" : "fails");
+        out.printf(Locale.ROOT, "step %8s/s: %9.1f ok/s  p50 %8.3f  p99 %8.3f  p99.9 %8.3f ms  errors %6d  %s"
+                + "  (load average %.2f)%n", LoadCommand.fmtRate(rate), r.throughput(), r.all().percentileMs(50),
+                r.all().percentileMs(99), r.all().percentileMs(99.9), r.all().errors(), passed ? "holds" : "fails",
+                ServerStats.loadAverage());
         if (passed && rate > bestRate) {
             bestRate = rate;
             best = r;

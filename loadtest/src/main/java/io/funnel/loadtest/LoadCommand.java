@@ -158,18 +158,24 @@ public final class LoadCommand implements Callable<Integer> {
                 return findMax(plan, driver, out);
             }
             final JsonNode before = noStats ? null : ServerStats.scrape(plan.target());
+            final double loadBefore = ServerStats.loadAverage();
             out.printf(Locale.ROOT, "funnel load: %s against %s (%s, %d connections)%n", plan.simulation().name(),
                     plan.target(), plan.driver().protocol(), plan.driver().connections());
             final RunResult result = LoadRunner.run(plan.simulation(), driver, quiet ? s -> { } : s -> progress(out, s));
             final JsonNode after = noStats ? null : ServerStats.scrape(plan.target());
+            final Map<String, Object> settings = settings(plan);
+            settings.put("load_average_before", loadBefore);
+            settings.put("load_average_after", ServerStats.loadAverage());
             final List<Assertion.Result> verdicts = new ArrayList<>();
             for (final Assertion a : plan.simulation().assertions()) {
                 verdicts.add(a.evaluate(result));
             }
             print(out, result, verdicts);
+            out.printf(Locale.ROOT, "machine load average: %.2f before, %.2f after%n", loadBefore,
+                    settings.get("load_average_after"));
             if (report != null) {
                 Report.write(report, result, verdicts, new Report.Extras(plan.target().toString(),
-                        ServerStats.breakdown(before, after), null, settings(plan)));
+                        ServerStats.breakdown(before, after), null, settings));
                 out.println("report: " + report.resolve("index.html") + ", " + report.resolve("summary.json"));
             }
             return verdicts.stream().allMatch(Assertion.Result::passed) ? 0 : 1;

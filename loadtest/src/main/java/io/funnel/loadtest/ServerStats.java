@@ -24,6 +24,19 @@ public final class ServerStats {
 
     private ServerStats() {}
 
+    /**
+     * This machine's 1-minute load average (from {@code /proc/loadavg}), or -1 where it cannot be read: reports
+     * carry it because client and server often share a machine, and a loaded one explains a tail.
+     */
+    public static double loadAverage() {
+        try {
+            return Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .split(" ")[0]);
+        } catch (final java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** One row of the breakdown: a stage, a retrieval channel, a re-rank step, or the whole request (µs). */
     public record Row(String group, String name, long count, double meanUs, double p50Us, double p99Us,
             double p999Us, double maxUs, long budgetMisses) {}
