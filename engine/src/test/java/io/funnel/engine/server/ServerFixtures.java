@@ -8,17 +8,17 @@ import io.funnel.engine.pipeline.RequestContext;
 import io.funnel.engine.retrieval.Channel;
 
 /** What the server integration tests share: a small catalog, a test configuration, a channel too slow to wait for. */
-final class ServerFixtures {
+public final class ServerFixtures {
     private ServerFixtures() {}
 
     /** 3,000 items, 1,500 users, 60,000 events, 20 categories, seed 5, ending 2025-11-23. */
-    static Dataset catalog() {
+    public static Dataset catalog() {
         return new SyntheticGenerator().items(3_000).users(1_500).events(60_000).categories(20).seed(5)
                 .endMs(1_763_856_000_000L).generate();
     }
 
     /** Free ports (HTTP and binary), 2 event loops, 64 KiB bodies and frames, generous budgets; validated. */
-    static FunnelConfig config() {
+    public static FunnelConfig config() {
         final FunnelConfig config = FunnelConfig.defaults();
         config.server.port = 0;
         config.server.binaryPort = 0; // a free port too: never the default 8082, which another run may hold
