@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
                 + " time, assertions that set the exit code, an HTML report with plots.")
 public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "http://127.0.0.1:8080",
-            description = "Server: http://host:port (HTTP/1.1 or, with --protocol h2c, HTTP/2), default ${DEFAULT-VALUE}.")
+            description = "Server: http://host:port (HTTP/1.1 or, with --protocol h2c, HTTP/2) or funnel://host:port (the"
+                    + " binary endpoint), default ${DEFAULT-VALUE}.")
     URI target;
 
     @Option(names = "--simulation", description = "A simulation file (YAML or JSON, see config/loadtest/); the options"
