@@ -8,10 +8,10 @@ import io.funnel.loadtest.spi.Driver;
 import io.funnel.loadtest.spi.DriverOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The reason the harness exists: a server that freezes for 200 ms every 1.5 s. The open model keeps sending during
@@ -23,20 +23,13 @@ import org.junit.jupiter.api.Timeout;
 class CoordinatedOmissionTest {
     private static final long STALL_MS = 200;
     private static final long EVERY_MS = 1_500;
-    private static LocalServer server;
+    @RegisterExtension
+    static final LocalServer server = LocalServer.singleLoop();
 
     @BeforeAll
-    static void start() throws Exception {
-        server = LocalServer.singleLoop();
+    static void stallNowAndThen() {
         // The stall runs on the server's only event loop: nothing is answered while it sleeps.
         server.vertx.runOnContext(v -> server.vertx.setPeriodic(EVERY_MS, id -> sleep(STALL_MS)));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
     }
 
     private static void sleep(final long ms) {

@@ -10,10 +10,9 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -21,18 +20,9 @@ import picocli.CommandLine;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LoadCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static LocalServer server;
+    @RegisterExtension
+    static final LocalServer server = LocalServer.create();
     private final StringWriter err = new StringWriter();
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = LocalServer.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
 
     private int load(final String... args) {
         final CommandLine cli = LoadCommand.commandLine();

@@ -28,7 +28,7 @@ class LoadReportIT {
         Assumptions.assumeTrue(chromium != null, "Chromium not installed (apt-get install chromium); skipping the"
                 + " report's browser check");
         final Path dir = Path.of("target", "load-report-it").toAbsolutePath();
-        try (LocalServer server = LocalServer.start()) {
+        try (LocalServer server = LocalServer.open()) {
             final Simulation sim = Simulation.builder("report-it").warmup(Duration.ofMillis(500))
                     .population(Scenario.named("mixed").exec(RequestSpec.ping()).exec(RequestSpec.ping().named("again"))
                             .inject(Injection.ramp(50, 300, Duration.ofSeconds(4))))
