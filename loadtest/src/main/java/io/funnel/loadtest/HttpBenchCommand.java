@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,31 +26,12 @@ import picocli.CommandLine.Option;
         description = "Open-model latency of POST /v1/recommend at a fixed rate, against the HTTP floor of the same"
                 + " server (GET /health/live) in the same run.")
 public final class HttpBenchCommand implements Callable<Integer> {
-    @Option(names = "--target", defaultValue = "http://127.0.0.1:8080", description = "Server (default "
-            + "${DEFAULT-VALUE}).")
-    URI target;
-
-    @Option(names = "--rate", defaultValue = "500", description = "Requests per second (default ${DEFAULT-VALUE}).")
-    int rate;
+    @Mixin
+    LoadOptions load;
 
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds per target (default "
             + "${DEFAULT-VALUE}).")
     int durationSeconds;
-
-    @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured seconds first (default "
-            + "${DEFAULT-VALUE}).")
-    int warmupSeconds;
-
-    @Option(names = "--users", defaultValue = "50000", description = "User ids drawn uniformly from 1..N (default "
-            + "${DEFAULT-VALUE}).")
-    int users;
-
-    @Option(names = "--count", defaultValue = "10", description = "Items per request (default ${DEFAULT-VALUE}).")
-    int count;
-
-    @Option(names = "--connections", defaultValue = "32", description = "Keep-alive connections (default "
-            + "${DEFAULT-VALUE}).")
-    int connections;
 
     @Option(names = "--no-floor", description = "Skip the /health/live comparison.")
     boolean noFloor;
@@ -59,15 +41,11 @@ public final class HttpBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (rate <= 0 || rate > 200_000) {
-            throw new IllegalArgumentException("--rate must be 1..200000, got " + rate);
-        }
-        if (!"127.0.0.1".equals(target.getHost()) && !"localhost".equals(target.getHost())) {
-            throw new IllegalArgumentException("--target must be on this machine (127.0.0.1 or localhost), got "
-                    + target.getHost());
-        }
-        try (Driver driver = new HttpDriver(target, DriverOptions.defaults().withConnections(connections))) {
-            final RunResult recommend = run(driver, RequestSpec.recommend(count, ContextFeeder.none()));
+        load.validate();
+        final URI target = load.target;
+        final int rate = load.rate;
+        try (Driver driver = new HttpDriver(target, DriverOptions.defaults().withConnections(load.connections))) {
+            final RunResult recommend = run(driver, RequestSpec.recommend(load.count, ContextFeeder.none()));
             print(recommend);
             RunResult floor = null;
             if (!noFloor) {
@@ -81,7 +59,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
                 final StringBuilder b = new StringBuilder();
                 b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"rate\": %d, \"duration_s\": %d,"
                         + " \"users\": %d, \"count\": %d, \"connections\": %d,%n  \"recommend\": %s", target, rate,
-                        durationSeconds, users, count, connections, json(recommend)));
+                        durationSeconds, load.users, load.count, load.connections, json(recommend)));
                 if (floor != null) {
                     b.append(String.format(Locale.ROOT, ",%n  \"health_live\": %s", json(floor)));
                 }
@@ -97,9 +75,10 @@ public final class HttpBenchCommand implements Callable<Integer> {
 
     private RunResult run(final Driver driver, final RequestSpec request) {
         final Simulation sim = Simulation.builder(request.name())
-                .population(Scenario.named(request.name()).users(UserFeeder.uniform(1, users)).exec(request)
-                        .inject(Injection.constantRate(rate, Duration.ofSeconds(warmupSeconds + durationSeconds))))
-                .warmup(Duration.ofSeconds(warmupSeconds)).build();
+                .population(Scenario.named(request.name()).users(UserFeeder.uniform(1, load.users)).exec(request)
+                        .inject(Injection.constantRate(load.rate,
+                                Duration.ofSeconds(load.warmupSeconds + durationSeconds))))
+                .warmup(Duration.ofSeconds(load.warmupSeconds)).build();
         return LoadRunner.run(sim, driver);
     }
 

@@ -115,47 +115,46 @@ public final class BinaryDriver implements Driver {
                         ? failure.getCause() : failure)));
     }
 
+    /** An answer whose text is rendered on first use (checks only). */
+    private static final class Answer implements LoadResponse {
+        private final Outcome outcome;
+        private final int status;
+        private java.util.function.Supplier<String> render;
+        private String text;
+
+        Answer(final Outcome outcome, final int status, final java.util.function.Supplier<String> render) {
+            this.outcome = outcome;
+            this.status = status;
+            this.render = render;
+        }
+
+        @Override
+        public Outcome outcome() {
+            return outcome;
+        }
+
+        @Override
+        public int status() {
+            return status;
+        }
+
+        @Override
+        public String text() {
+            if (text == null) {
+                text = render.get();
+                render = null;
+            }
+            return text;
+        }
+    }
+
     private static LoadResponse answer(final RecommendResponse response) {
-        return new LoadResponse() {
-            private String text;
-
-            @Override
-            public Outcome outcome() {
-                return Outcome.OK;
-            }
-
-            @Override
-            public int status() {
-                return 200;
-            }
-
-            @Override
-            public String text() {
-                if (text == null) {
-                    text = new String(JsonCodec.encodeResponse(response), StandardCharsets.UTF_8);
-                }
-                return text;
-            }
-        };
+        return new Answer(Outcome.OK, 200,
+                () -> new String(JsonCodec.encodeResponse(response), StandardCharsets.UTF_8));
     }
 
     private static LoadResponse ok(final String text) {
-        return new LoadResponse() {
-            @Override
-            public Outcome outcome() {
-                return Outcome.OK;
-            }
-
-            @Override
-            public int status() {
-                return 200;
-            }
-
-            @Override
-            public String text() {
-                return text;
-            }
-        };
+        return new Answer(Outcome.OK, 200, () -> text);
     }
 
     /** Maps a failed request to its outcome; an {@code Error} frame keeps its status and reason. */
@@ -164,22 +163,7 @@ public final class BinaryDriver implements Driver {
             final int status = error.status();
             final Outcome outcome = status == 503 || status == 429 ? Outcome.OVERLOADED
                     : status >= 400 && status < 500 ? Outcome.CLIENT_ERROR : Outcome.SERVER_ERROR;
-            return new LoadResponse() {
-                @Override
-                public Outcome outcome() {
-                    return outcome;
-                }
-
-                @Override
-                public int status() {
-                    return status;
-                }
-
-                @Override
-                public String text() {
-                    return error.getMessage();
-                }
-            };
+            return new Answer(outcome, status, error::getMessage);
         }
         final Outcome outcome = failure instanceof TimeoutException ? Outcome.TIMEOUT
                 : failure instanceof ConnectException ? Outcome.CONNECT_ERROR : Outcome.IO_ERROR;
