@@ -56,10 +56,14 @@ public final class TestModels {
         return new RankerTrainer().seed(7).epochs(6).batchSize(256).hidden(16).crossLayers(1);
     }
 
+    /** Rows and seed of the data the shared model is trained on. */
+    public static final int TRAIN_ROWS = 6000;
+    public static final long TRAIN_SEED = 11;
+
     /** The shared trained model (trained on first use). */
     public static synchronized TrainedRanker trained() {
         if (trained == null) {
-            final Data d = data(6000, 11);
+            final Data d = data(TRAIN_ROWS, TRAIN_SEED);
             trained = trainer().fit(FEATURES, d.x(), d.click(), d.like(), d.rows());
         }
         return trained;

@@ -36,11 +36,16 @@ final class RankerGraph {
 
     private RankerGraph() {}
 
-    /** Deterministic single-threaded sessions (training and export). */
+    /**
+     * Deterministic single-threaded sessions (training and export): every op runs in the calling thread
+     * (inter-op -1) with one intra-op thread. With an inter-op pool of one thread (inter-op 1) two fits with one seed
+     * differed by ~5% (relative L1 of the vectors) — presumably the pool thread and the caller then share an op's
+     * shards, so partial sums land in a varying order; TF_DETERMINISTIC_OPS and disabling oneDNN did not help.
+     */
     static ConfigProto deterministicConfig() {
         return ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(1)
-                .setInterOpParallelismThreads(1)
+                .setInterOpParallelismThreads(-1)
                 .putDeviceCount("GPU", 0)
                 .build();
     }

@@ -25,6 +25,18 @@ class RankerTrainerTest {
     }
 
     @Test
+    void twoFitsWithOneSeedPredictBitwiseTheSame() {
+        final TestModels.Data train = TestModels.data(TestModels.TRAIN_ROWS, TestModels.TRAIN_SEED);
+        final TestModels.Data probe = TestModels.data(200, 23);
+        final float[] first = TestModels.trained().predict(probe.x(), probe.rows());
+        try (TrainedRanker again = TestModels.trainer().fit(TestModels.FEATURES, train.x(), train.click(),
+                train.like(), train.rows())) {
+            assertArrayEquals(first, again.predict(probe.x(), probe.rows()), 0f,
+                    "same seed, same data: identical predictions");
+        }
+    }
+
+    @Test
     void predictionsAreProbabilitiesAndEsmmProduct() {
         final TestModels.Data d = TestModels.data(50, 3);
         final float[] p = TestModels.trained().predict(d.x(), d.rows());
