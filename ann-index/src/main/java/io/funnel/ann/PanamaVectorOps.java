@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +27,41 @@ final class PanamaVectorOps implements VectorOps {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    /** Rotations by FL/2, FL/4, ..., 1 lanes: the fixed folding order of {@link #sum}. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+    /**
+     * {@code -Dfunnel.vectorOps.fixedOrder=true} (read once, when this class loads): sum lanes in one fixed order
+     * ({@link #sum}) instead of {@code reduceLanes(ADD)}. {@code funnel train} sets it, so that a training run is
+     * bitwise reproducible; it costs ~2 ns per cache-resident distance, so serving leaves it off.
+     */
+    static final boolean FIXED_ORDER = Boolean.getBoolean("funnel.vectorOps.fixedOrder");
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        final int steps = Integer.numberOfTrailingZeros(FL);
+        final VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int k = 0, half = FL / 2; k < steps; k++, half /= 2) {
+            out[k] = VectorShuffle.iota(F, half, 1, true);
+        }
+        return out;
+    }
+
+    /**
+     * The sum of {@code v}'s lanes, folded in one fixed order. {@code reduceLanes(ADD)} leaves the order open, and
+     * interpreted and JIT-compiled code use different ones, so the same inputs could give results that differ in the
+     * last place depending on JIT timing. With {@link #FIXED_ORDER} the lanes are folded by log2(lanes) rotations and
+     * adds, the same in every mode, so scores are bitwise reproducible.
+     */
+    static float sum(FloatVector v) {
+        if (!FIXED_ORDER) {
+            return v.reduceLanes(VectorOperators.ADD);
+        }
+        for (final VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
+    }
 
     @Override
     public String name() {
@@ -53,7 +89,7 @@ final class PanamaVectorOps implements VectorOps {
             for (final int bound = length - FL; i <= bound; i += FL) {
                 acc0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc0);
             }
-            sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            sum = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < length; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
@@ -90,7 +126,7 @@ final class PanamaVectorOps implements VectorOps {
                         FloatVector.fromArray(F, a, aOffset + i).sub(FloatVector.fromArray(F, b, bOffset + i));
                 acc0 = d.fma(d, acc0);
             }
-            sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            sum = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < length; i++) {
             final float d = a[aOffset + i] - b[bOffset + i];
@@ -118,7 +154,7 @@ final class PanamaVectorOps implements VectorOps {
             for (final int bound = length - FL; i <= bound; i += FL) {
                 acc0 = FloatVector.fromArray(F, q, i).fma(load(data, byteOffset + 4L * i), acc0);
             }
-            sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            sum = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < length; i++) {
             sum += q[i] * data.get(FLOAT, byteOffset + 4L * i);
@@ -150,7 +186,7 @@ final class PanamaVectorOps implements VectorOps {
                 final FloatVector d = FloatVector.fromArray(F, q, i).sub(load(data, byteOffset + 4L * i));
                 acc0 = d.fma(d, acc0);
             }
-            sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            sum = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < length; i++) {
             final float d = q[i] - data.get(FLOAT, byteOffset + 4L * i);
@@ -176,7 +212,7 @@ final class PanamaVectorOps implements VectorOps {
                 acc0 = acc0.add(widen(ByteVector.fromArray(B, q, i))
                         .mul(widen(ByteVector.fromMemorySegment(B, data, byteOffset + i, ORDER))));
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD); // integers: exact in any order
         }
         for (; i < length; i++) {
             sum += q[i] * data.get(BYTE, byteOffset + i);
@@ -205,7 +241,7 @@ final class PanamaVectorOps implements VectorOps {
                         .sub(widen(ByteVector.fromMemorySegment(B, data, byteOffset + i, ORDER)));
                 acc0 = acc0.add(d.mul(d));
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD); // integers: exact in any order
         }
         for (; i < length; i++) {
             final int d = q[i] - data.get(BYTE, byteOffset + i);

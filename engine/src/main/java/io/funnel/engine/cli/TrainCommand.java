@@ -64,6 +64,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Bitwise-reproducible SIMD sums (read once, when the kernels load: before any index or score is built).
+        System.setProperty("funnel.vectorOps.fixedOrder", "true");
         final FunnelConfig cfg = config != null ? FunnelConfig.load(config) : FunnelConfig.defaults();
         final Dataset data = DatasetReader.read(interactions, DatasetFormat.parse(format));
         Boot.log(String.format("read %d items and %d interactions from %s", data.itemCount(), data.size(),
