@@ -298,6 +298,14 @@ public final class ModelRegistry implements AutoCloseable {
         return subPath.isEmpty() ? versionDir : versionDir.resolve(subPath);
     }
 
+    /**
+     * Whether a folder of the bundle root may hold a version: names starting with a dot or ending in {@code .tmp} are
+     * work in progress and never loaded. Anything else that reads version folders should apply the same rule.
+     */
+    public static boolean isVersionName(final String folderName) {
+        return !folderName.startsWith(".") && !folderName.endsWith(".tmp");
+    }
+
     private String versionName(final Path bundle) {
         return subPath.isEmpty() ? bundle.getFileName().toString() : bundle.getParent().getFileName().toString();
     }
@@ -309,10 +317,7 @@ public final class ModelRegistry implements AutoCloseable {
         try (Stream<Path> children = Files.list(root)) {
             return children
                     .filter(Files::isDirectory)
-                    .filter(p -> {
-                        final String name = p.getFileName().toString();
-                        return !name.startsWith(".") && !name.endsWith(".tmp");
-                    })
+                    .filter(p -> isVersionName(p.getFileName().toString()))
                     .filter(p -> Files.isRegularFile(bundleDir(p).resolve(RankerManifest.FILE_NAME)))
                     .max(Comparator.comparing(p -> p.getFileName().toString()))
                     .orElse(null);

@@ -48,7 +48,8 @@ final class ModelServing implements AutoCloseable {
         final Path root = Path.of(config.model.bundles);
         final List<Path> versions = new ArrayList<>();
         try (var list = Files.list(root)) {
-            list.filter(p -> Files.isRegularFile(p.resolve("manifest.json"))).forEach(versions::add);
+            list.filter(p -> ModelRegistry.isVersionName(p.getFileName().toString()))
+                    .filter(p -> Files.isRegularFile(p.resolve("manifest.json"))).forEach(versions::add);
         } catch (final IOException e) {
             return null; // open() reports a missing folder
         }

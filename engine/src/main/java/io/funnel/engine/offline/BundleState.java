@@ -109,11 +109,8 @@ public final class BundleState {
         final int[] itemOf = numbered.itemOf();
         final int userCount = Math.max(1, numbered.count());
         final int itemCount = data.itemCount();
-        final BprTrainer.Embeddings emb = new io.funnel.model.train.TfMfTrainer()
-                .dimension(config.model.embeddingDim)
-                .epochs(config.model.bprEpochs)
-                .seed(config.model.seed)
-                .fit(userOf, itemOf, n, userCount, Math.max(2, itemCount));
+        final BprTrainer.Embeddings emb = ServingStateBuilder.trainEmbeddings(config, "tensorflow", userOf, itemOf, n,
+                userCount, itemCount);
         log.accept(String.format("retrieval embeddings (TensorFlow MF): %d users x %d items x %d dims (%.1f s)",
                 numbered.count(), itemCount, emb.dimension(), (System.nanoTime() - t0) / 1e9));
         final Path dir = versionDir.resolve(DIR);
