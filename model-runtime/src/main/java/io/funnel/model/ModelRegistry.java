@@ -461,6 +461,12 @@ public final class ModelRegistry implements AutoCloseable {
         }
 
         @Override
+        public PreRankHead preRankHead() {
+            final Loaded c = current;
+            return c != null ? c.manifest.preRank() : null;
+        }
+
+        @Override
         public void score(final float[] features, final int rows, final float[] out) {
             final Loaded pinned = acquire();
             try {

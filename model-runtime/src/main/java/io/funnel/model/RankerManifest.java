@@ -28,7 +28,8 @@ import java.util.Map;
  *   "input" : "features",
  *   "feature_names" : [ "item_ctr", "user_item_affinity", ... ],
  *   "head_names" : [ "p_click", "p_like", "p_click_like" ],
- *   "metrics" : { "auc_click" : 0.74, "auc_like" : 0.69, "auc_click_like" : 0.77, "train_rows" : 90000.0 }
+ *   "metrics" : { "auc_click" : 0.74, "auc_like" : 0.69, "auc_click_like" : 0.77, "train_rows" : 90000.0 },
+ *   "pre_rank" : { "feature_names" : [ "dot", "popular", ... ], "weights" : [ 0.4, 1.9, ... ], "bias" : -3.1 }
  * }
  * }</pre>
  *
@@ -44,6 +45,7 @@ import java.util.Map;
  * @param featureNames input columns, in order
  * @param headNames signature output keys, each a {@code [rows]} float vector of probabilities, in output order
  * @param metrics offline metrics (AUC per head, row counts), informational
+ * @param preRank the pre-ranker's head trained with this model, or {@code null} (older bundles: the serving default)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RankerManifest(
@@ -56,7 +58,8 @@ public record RankerManifest(
         @JsonProperty("input") String input,
         @JsonProperty("feature_names") List<String> featureNames,
         @JsonProperty("head_names") List<String> headNames,
-        @JsonProperty("metrics") Map<String, Double> metrics) {
+        @JsonProperty("metrics") Map<String, Double> metrics,
+        @JsonProperty("pre_rank") PreRankHead preRank) {
 
     /** The only format this runtime reads. */
     public static final String FORMAT = "funnel-ranker/1";
@@ -128,6 +131,9 @@ public record RankerManifest(
         }
         if (featureNames.stream().distinct().count() != featureNames.size()) {
             throw ModelException.at(file, "field 'feature_names' has duplicates: " + featureNames);
+        }
+        if (preRank != null) {
+            preRank.validate(file);
         }
     }
 

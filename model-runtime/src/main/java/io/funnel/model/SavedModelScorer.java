@@ -51,6 +51,7 @@ public final class SavedModelScorer implements Scorer {
     private static final int MAX_CACHED_BUCKET_ROWS = 1 << 16;
 
     private final Path path;
+    private final PreRankHead preRankHead;
     private final String version;
     private final List<String> featureNames;
     private final List<String> headNames;
@@ -68,6 +69,7 @@ public final class SavedModelScorer implements Scorer {
 
     private SavedModelScorer(final Builder b) {
         this.path = b.path;
+        this.preRankHead = b.preRankHead;
         if (!Files.isDirectory(path)) {
             throw ModelException.at(path, "SavedModel directory does not exist");
         }
@@ -166,7 +168,13 @@ public final class SavedModelScorer implements Scorer {
                 .featureNames(manifest.featureNames())
                 .headNames(manifest.headNames())
                 .signatureKey(manifest.signature())
-                .inputKey(manifest.input());
+                .inputKey(manifest.input())
+                .preRankHead(manifest.preRank());
+    }
+
+    @Override
+    public PreRankHead preRankHead() {
+        return preRankHead;
     }
 
     @Override
@@ -352,6 +360,7 @@ public final class SavedModelScorer implements Scorer {
         private String tag = SavedModelBundle.DEFAULT_TAG;
         private String signatureKey = "serving_default";
         private String inputKey;
+        private PreRankHead preRankHead;
         private String version;
         private List<String> featureNames;
         private List<String> headNames;
@@ -372,6 +381,12 @@ public final class SavedModelScorer implements Scorer {
         /** Signature key (default {@code serving_default}). */
         public Builder signatureKey(final String value) {
             signatureKey = Objects.requireNonNull(value, "signatureKey");
+            return this;
+        }
+
+        /** The pre-rank head trained with this model ({@link Scorer#preRankHead()}; default none). */
+        public Builder preRankHead(final PreRankHead value) {
+            preRankHead = value;
             return this;
         }
 

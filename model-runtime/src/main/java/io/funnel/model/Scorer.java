@@ -37,6 +37,14 @@ public interface Scorer extends AutoCloseable {
      */
     void score(float[] features, int rows, float[] out);
 
+    /**
+     * The pre-ranker's head trained together with this model, or {@code null} when there is none (the engine then
+     * keeps its own). Follows the model: a registry's live scorer answers for the version serving now.
+     */
+    default PreRankHead preRankHead() {
+        return null;
+    }
+
     @Override
     default void close() {}
 }

@@ -12,6 +12,7 @@ import io.funnel.engine.offline.Evaluator;
 import io.funnel.engine.offline.RankingExamples;
 import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.pipeline.RankFeatures;
+import io.funnel.model.PreRankHead;
 import io.funnel.model.SavedModelScorer;
 import io.funnel.model.train.RankerTrainer;
 import io.funnel.model.train.TrainedRanker;
@@ -58,6 +59,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "8", description = "Training epochs (default ${DEFAULT-VALUE}).")
     int epochs;
 
+    @Option(names = "--hidden", description = "Width of the ranker's deep layers (default: chosen on held-out"
+            + " users, see --cross-layers).")
+    Integer hidden;
+
+    @Option(names = "--cross-layers", description = "DCN-v2 cross layers of the ranker (default: the size among"
+            + " 1/0, 4/0, 8/1 and 32/2 (hidden/cross) that orders held-out users' candidates best).")
+    Integer crossLayers;
+
     @Option(names = "--max-users", defaultValue = "1000", description = "Test users evaluated (default "
             + "${DEFAULT-VALUE}).")
     int maxUsers;
@@ -81,10 +90,14 @@ final class TrainCommand implements Callable<Integer> {
         final Path dir = out.resolve(version);
         final Map<String, Double> modelMetrics;
         final long start = System.nanoTime();
-        try (TrainedRanker trained = new RankerTrainer().seed(seed).epochs(epochs).progress(true)
+        final PreRankHead preRank = examples.fitPreRankHead(seed);
+        Boot.log("pre-rank head: " + RankingExamples.describe(preRank));
+        final int[] size = modelSize(examples);
+        try (TrainedRanker trained = new RankerTrainer().seed(seed).epochs(epochs).hidden(size[0])
+                .crossLayers(size[1]).progress(true)
                 .fit(RankFeatures.NAMES, examples.x(), examples.click(), examples.like(), examples.rows())) {
             modelMetrics = trained.metrics();
-            trained.export(dir.resolve("ranker"), version);
+            trained.export(dir.resolve("ranker"), version, preRank);
         }
         Boot.log(String.format("ranker %s trained on %d rows (%d positives) in %.1f s: %s", version, examples.rows(),
                 examples.positives(), (System.nanoTime() - start) / 1e9, modelMetrics));
@@ -126,6 +139,69 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("bundle " + dir + " written; serve it with model.bundles: " + out);
         return 0;
     }
+
+    /**
+     * The ranker's size: {@code --hidden} and {@code --cross-layers} when given; otherwise the size from
+     * {@link #SIZES} whose model orders held-out users' candidates best (mean NDCG@10 of p(click) per user,
+     * {@link #FOLDS}-fold cross-validation over the example users), for up to {@link #CROSS_VALIDATED_ROWS} rows.
+     * A small log supports only a small model: on MovieLens 100K the default-sized network fitted the training users
+     * and ordered held-out users' candidates worse than a near-linear one (NDCG@10 0.17 vs 0.24).
+     *
+     * @return {hidden, cross layers}
+     */
+    private int[] modelSize(final RankingExamples examples) {
+        if (hidden != null && crossLayers != null) {
+            return new int[] {hidden, crossLayers};
+        }
+        if (examples.rows() > CROSS_VALIDATED_ROWS) {
+            Boot.log("ranker size: hidden 32, 2 cross layers (" + examples.rows() + " rows: enough for the full size)");
+            return new int[] {hidden != null ? hidden : 32, crossLayers != null ? crossLayers : 2};
+        }
+        int[] best = null;
+        double bestNdcg = -1;
+        for (final int[] candidate : SIZES) {
+            final int h = hidden != null ? hidden : candidate[0];
+            final int c = crossLayers != null ? crossLayers : candidate[1];
+            double sum = 0;
+            int users = 0;
+            for (int fold = 0; fold < FOLDS; fold++) {
+                final int held = fold;
+                final RankingExamples fit = examples.usersWhere(u -> u % FOLDS != held);
+                final RankingExamples check = examples.usersWhere(u -> u % FOLDS == held);
+                if (!fit.enough() || check.positives() == 0) {
+                    continue;
+                }
+                try (TrainedRanker trial = new RankerTrainer().seed(seed).epochs(epochs).hidden(h).crossLayers(c)
+                        .fit(RankFeatures.NAMES, fit.x(), fit.click(), fit.like(), fit.rows())) {
+                    final float[] predictions = trial.predict(check.x(), check.rows());
+                    final int heads = trial.headNames().size();
+                    final float[] pClick = new float[check.rows()];
+                    for (int r = 0; r < pClick.length; r++) {
+                        pClick[r] = predictions[r * heads];
+                    }
+                    sum += check.ndcgAt(pClick, 10) * check.users();
+                    users += check.users();
+                }
+            }
+            final double ndcg = users == 0 ? 0 : sum / users;
+            Boot.log(String.format(java.util.Locale.ROOT, "ranker size: hidden %d, %d cross layers: %d-fold"
+                    + " NDCG@10 %.4f over %d held-out users", h, c, FOLDS, ndcg, users));
+            if (ndcg > bestNdcg) {
+                bestNdcg = ndcg;
+                best = new int[] {h, c};
+            }
+        }
+        Boot.log(String.format("ranker size: hidden %d, %d cross layers chosen", best[0], best[1]));
+        return best;
+    }
+
+    /** Folds (by user) of the size choice. */
+    static final int FOLDS = 5;
+    /** Above this many example rows the ranker takes its full size without cross-validation (it would be slow). */
+    static final int CROSS_VALIDATED_ROWS = 200_000;
+
+    /** Ranker sizes {@link #modelSize} chooses from: {hidden, cross layers}, smallest first. */
+    static final int[][] SIZES = {{1, 0}, {4, 0}, {8, 1}, {32, 2}};
 
     /** Reads the prediction reference of a bundle version folder, or {@code null} when it has none. */
     static double[] predictionReference(final Path versionDir) {

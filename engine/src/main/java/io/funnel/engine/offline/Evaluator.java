@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.IntHashSet;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -29,6 +30,8 @@ import org.agrona.collections.Long2LongHashMap;
  * <p>Threading: confined to the calling thread.
  */
 public final class Evaluator {
+    /** The row of the plain most-popular baseline: unseen items by decayed popularity (the ranker's feature). */
+    public static final String MOST_POPULAR = "most-popular";
     private final FunnelConfig config;
     private final Consumer<String> log;
     private double trainFraction = 0.8;
@@ -183,9 +186,18 @@ public final class Evaluator {
         final long nowMs = train.tsMs(train.size() - 1);
         final Metrics metrics = new Metrics(state, train);
         final Map<String, Tally> tallies = new LinkedHashMap<>();
+        tallies.put(MOST_POPULAR, new Tally());
         for (final Channel c : channels) {
             tallies.put(c.name(), new Tally());
         }
+        final float[] popularity = new float[state.itemCount()];
+        for (int i = 0; i < popularity.length; i++) {
+            popularity[i] = state.popularity().popularity(i, nowMs);
+        }
+        final int[] allPositions = new int[popularity.length];
+        final long[] allPacked = new long[popularity.length];
+        final float[] unseenScores = new float[popularity.length];
+        final int[] unseen = new int[popularity.length];
         final List<String> funnelPolicies = policies.isEmpty() ? List.of(config.reRank.defaultPolicy) : policies;
         for (final String policy : funnelPolicies) {
             tallies.put(funnelRow(policy), new Tally());
@@ -202,6 +214,23 @@ public final class Evaluator {
         for (final int slot : sample) {
             final long user = users.get(slot);
             final IntHashSet truth = truths.get(slot);
+            // The classic baseline: every item the user has not seen, by decayed popularity.
+            {
+                final int[] seenItems = state.seen().get(user);
+                int n = 0;
+                for (int i = 0; i < popularity.length; i++) {
+                    if (popularity[i] > 0 && !SeenItems.contains(seenItems, i)) {
+                        unseen[n] = i;
+                        unseenScores[n++] = popularity[i];
+                    }
+                }
+                final int kept = TopN.select(unseenScores, n, Math.min(n, 200), allPositions, allPacked);
+                final int[] ranked = new int[kept];
+                for (int i = 0; i < kept; i++) {
+                    ranked[i] = unseen[allPositions[i]];
+                }
+                tallies.get(MOST_POPULAR).add(ranked, kept, truth, metrics);
+            }
             // Each channel alone: its own order, seen items removed.
             for (final Channel channel : channels) {
                 ctx.begin(System.nanoTime(), Long.MAX_VALUE / 4, nowMs);
@@ -209,12 +238,23 @@ public final class Evaluator {
                 funnel.candidatesForTraining(ctx); // hydrates the user (recent items, vector, seen)
                 final Candidates out = new Candidates(256);
                 channel.retrieve(ctx, out);
+                // A channel may return an item more than once (popular: global, trending and category lists); a
+                // list shows it once, at its best score, as the merge stage does.
+                final Int2IntHashMap at = new Int2IntHashMap(-1);
                 int n = 0;
                 for (int i = 0; i < out.count() && n < scores.length; i++) {
-                    if (!SeenItems.contains(ctx.seen(), out.ordinal(i))) {
-                        order[n] = out.ordinal(i);
-                        scores[n++] = out.score(i);
+                    final int ordinal = out.ordinal(i);
+                    if (SeenItems.contains(ctx.seen(), ordinal)) {
+                        continue;
                     }
+                    final int previous = at.get(ordinal);
+                    if (previous >= 0) {
+                        scores[previous] = Math.max(scores[previous], out.score(i));
+                        continue;
+                    }
+                    at.put(ordinal, n);
+                    order[n] = ordinal;
+                    scores[n++] = out.score(i);
                 }
                 final int kept = TopN.select(scores, n, n, positions, packed);
                 final int[] ranked = new int[kept];

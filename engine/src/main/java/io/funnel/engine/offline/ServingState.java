@@ -32,6 +32,7 @@ public final class ServingState {
     private final BanditStats bandit;
     private final LinUcbModel linUcb;
     private volatile Scorer ranker;
+    private volatile io.funnel.model.PreRankHead preRankHead = io.funnel.engine.pipeline.Pipeline.DEFAULT_PRE_RANK;
     private volatile double[] scoreReference;
     private volatile float[][] featureEdges;
     /** Event-log position of the last batch applied to this state; {@link #NO_LOG_POSITION} when built from data. */
@@ -128,6 +129,19 @@ public final class ServingState {
     public void ranker(final Scorer next, final double[] reference) {
         ranker = next;
         scoreReference = reference == null ? null : reference.clone();
+    }
+
+    /**
+     * The pre-ranker's head fitted with the start-up ranker, or
+     * {@link io.funnel.engine.pipeline.Pipeline#DEFAULT_PRE_RANK}; a ranker with its own head ({@link io.funnel.model.Scorer#preRankHead()}) overrides it.
+     */
+    public io.funnel.model.PreRankHead preRankHead() {
+        return preRankHead;
+    }
+
+    /** Swaps the pre-ranker's head ({@code null}: back to the hand-set default); the next request uses it. */
+    public void preRankHead(final io.funnel.model.PreRankHead next) {
+        preRankHead = next != null ? next : io.funnel.engine.pipeline.Pipeline.DEFAULT_PRE_RANK;
     }
 
     /** Swaps the ranking model; requests already ranking keep the old one. */

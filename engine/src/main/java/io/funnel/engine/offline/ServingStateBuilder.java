@@ -25,6 +25,7 @@ import io.funnel.features.FeatureSchema;
 import io.funnel.features.FeatureStore;
 import io.funnel.features.InMemoryFeatureStore;
 import io.funnel.model.LogisticScorer;
+import io.funnel.model.PreRankHead;
 import io.funnel.model.train.BprTrainer;
 import io.funnel.model.train.LogisticTrainer;
 import java.time.Instant;
@@ -204,6 +205,9 @@ public final class ServingStateBuilder {
         log.accept(String.format("ranker: %s fitted on %d rows (%d positives) from %d users (%.1f s): %s", version,
                 examples.rows(), examples.positives(), examples.users(), seconds(t0), weights));
         state.ranker(scorer, examples.predictionReference(scorer));
+        final PreRankHead head = examples.fitPreRankHead(config.model.seed);
+        state.preRankHead(head);
+        log.accept("pre-rank head: " + RankingExamples.describe(head));
         final float[][] edges = new float[ServingState.DRIFT_FEATURES.size()][];
         for (int f = 0; f < edges.length; f++) {
             edges[f] = examples.decileEdges(RankFeatures.NAMES.indexOf(ServingState.DRIFT_FEATURES.get(f)));
@@ -317,10 +321,15 @@ public final class ServingStateBuilder {
 
     /** A pipeline for offline use: every channel inline, no time budget enforced, no Vert.x. */
     public static Pipeline offlinePipeline(final ServingState state, final FunnelConfig config) {
+        return offlinePipeline(state, config, config.preRank.keep);
+    }
+
+    /** As {@link #offlinePipeline(ServingState, FunnelConfig)}, keeping {@code preRankKeep} candidates. */
+    static Pipeline offlinePipeline(final ServingState state, final FunnelConfig config, final int preRankKeep) {
         final long[] generous = new long[io.funnel.engine.pipeline.StageId.all().length + 1];
         Arrays.fill(generous, 3_600_000_000L);
         return new Pipeline(state, Channels.create(state, config, false), new ReRankPolicies(config, state),
-                new Budgets(generous), new FunnelMetrics(), config.preRank.keep, config.filters.excludeSeen,
+                new Budgets(generous), new FunnelMetrics(), preRankKeep, config.filters.excludeSeen,
                 config.filters.excludeOutOfStock, null);
     }
 

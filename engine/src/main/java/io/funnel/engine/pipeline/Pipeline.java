@@ -12,6 +12,7 @@ import io.funnel.engine.rerank.ReRankPolicy;
 import io.funnel.features.ItemColumns;
 import io.funnel.features.UserRow;
 import io.funnel.model.DotProductPreRanker;
+import io.funnel.model.PreRankHead;
 import io.funnel.model.MicroBatcher;
 import io.funnel.model.Scorer;
 import io.vertx.core.Future;
@@ -43,7 +44,8 @@ public final class Pipeline {
     private final FunnelMetrics metrics;
     private final RankFeatures rankFeatures;
     private final int preRankKeep;
-    private final DotProductPreRanker preRanker;
+    /** The head {@link #preRanker} was made from; both replaced together when the state's head changes. */
+    private volatile PreRankerFor preRanker;
     private final boolean excludeSeen;
     private final boolean stockOnly;
     private final Vertx vertx;
@@ -79,7 +81,8 @@ public final class Pipeline {
         this.budgets = budgets;
         this.metrics = metrics;
         this.rankFeatures = new RankFeatures(state.popularity(), List.of(channelNames));
-        this.preRanker = preRanker(this.channels.length, state.store().dimension());
+        this.preRanker = new PreRankerFor(DEFAULT_PRE_RANK, preRanker(DEFAULT_PRE_RANK, channelNames,
+                state.store().dimension()));
         this.preRankKeep = preRankKeep;
         this.excludeSeen = excludeSeen;
         this.stockOnly = stockOnly;
@@ -389,15 +392,45 @@ public final class Pipeline {
     }
 
     /**
-     * The pre-rank model: every channel's normalised score (weight 1 each), the user's share of recent items in the
-     * candidate's category (0.5) and the user-item embedding dot product (0.5), through the SIMD kernels of
-     * {@link DotProductPreRanker}.
+     * The hand-set pre-rank head used until one is trained: every channel's normalised score (weight 1 each), the
+     * user's share of recent items in the candidate's category (0.5) and the user-item dot product (0.5).
      */
-    static DotProductPreRanker preRanker(final int channelCount, final int dimension) {
-        final float[] weights = new float[channelCount + 1];
-        java.util.Arrays.fill(weights, 0, channelCount, 1f);
-        weights[channelCount] = 0.5f;
-        return new DotProductPreRanker(dimension, weights, 0f, 0.5f);
+    public static final PreRankHead DEFAULT_PRE_RANK = new PreRankHead(
+            List.of("dot", "popular", "itemcf", "ann", "category_affinity"), List.of(0.5f, 1f, 1f, 1f, 0.5f), 0f);
+
+    /**
+     * The features a pre-rank head may use, all computed before ranking: {@code dot}, one normalised score per
+     * retrieval channel (named as the channel) and {@code category_affinity}.
+     */
+    public static final List<String> PRE_RANK_FEATURES = List.of("dot", "popular", "itemcf", "ann",
+            "category_affinity");
+
+    private record PreRankerFor(PreRankHead head, DotProductPreRanker model) {}
+
+    /**
+     * {@code head} as the SIMD linear model over this pipeline's pre-rank row: the channels' scores in
+     * {@code channelNames} order, then the category share; {@code dot} becomes the dot-product weight. A channel the
+     * head does not name weighs 0.
+     */
+    static DotProductPreRanker preRanker(final PreRankHead head, final String[] channelNames, final int dimension) {
+        final float[] weights = new float[channelNames.length + 1];
+        for (int c = 0; c < channelNames.length; c++) {
+            weights[c] = head.weight(channelNames[c]);
+        }
+        weights[channelNames.length] = head.weight("category_affinity");
+        return new DotProductPreRanker(dimension, weights, head.bias(), head.weight("dot"));
+    }
+
+    /** The pre-ranker of the model serving now (its own head if it has one, else the state's). */
+    private DotProductPreRanker currentPreRanker() {
+        final PreRankHead own = state.ranker().preRankHead();
+        final PreRankHead head = own != null ? own : state.preRankHead();
+        PreRankerFor current = preRanker;
+        if (current.head() != head) {
+            current = new PreRankerFor(head, preRanker(head, channelNames, state.store().dimension()));
+            preRanker = current;
+        }
+        return current.model();
     }
 
     /**
@@ -422,7 +455,8 @@ public final class Pipeline {
             final int cat = category[i];
             x[row + channels.length] = cat >= 0 && cat < s.categoryShare.length ? s.categoryShare[cat] : 0f;
         }
-        preRanker.score(ctx.hasUserVector() ? ctx.userVector() : s.zeroVector, items.embeddings(), x, n, s.scores);
+        currentPreRanker().score(ctx.hasUserVector() ? ctx.userVector() : s.zeroVector, items.embeddings(), x, n,
+                s.scores);
         for (int i = 0; i < n; i++) {
             set.score(i, s.scores[i]);
         }

@@ -179,6 +179,15 @@ public final class TrainedRanker implements AutoCloseable {
      * @return the manifest written
      */
     public RankerManifest export(final Path dir, final String version) {
+        return export(dir, version, null);
+    }
+
+    /**
+     * Like {@link #export(Path, String)}, also recording the pre-ranker's head trained beside this model.
+     *
+     * @param preRank the head written as the manifest's {@code pre_rank}, or {@code null} for none
+     */
+    public RankerManifest export(final Path dir, final String version, final io.funnel.model.PreRankHead preRank) {
         final Path savedModel = dir.resolve("saved_model");
         try {
             Files.createDirectories(dir);
@@ -201,7 +210,7 @@ public final class TrainedRanker implements AutoCloseable {
             manifestMetrics.put("cross_layers", (double) crossLayers);
             final RankerManifest manifest = new RankerManifest(RankerManifest.FORMAT, version,
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), "dcn2-esmm", "saved_model",
-                    Signature.DEFAULT_KEY, RankerGraph.INPUT, featureNames, RankerGraph.HEADS, manifestMetrics);
+                    Signature.DEFAULT_KEY, RankerGraph.INPUT, featureNames, RankerGraph.HEADS, manifestMetrics, preRank);
             manifest.write(dir);
             return manifest;
         } catch (IOException e) {
