@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Threading: one writer thread calls {@link #add}, {@link #addAll}, {@link #remove}, {@link #compact} and
  * {@link #save}; {@link #addAll} and {@link #compact} fan the linking out to {@code buildThreads} threads internally.
+ * With {@code buildThreads(1)} a build is reproducible: the same vectors, settings and seed give the same graph and a
+ * byte-identical {@link #save} file, in any JVM, provided the distance kernels are too (the scalar kernels, or the
+ * SIMD ones with {@code -Dfunnel.vectorOps.fixedOrder=true}). With more threads the nodes link in whatever order the
+ * threads reach them, so the graph (not its recall) varies from build to build.
  * Any number of threads may {@link #search} at the same time, without locks; each keeps its scratch (visited set,
  * queues) in a thread-local that is reused across searches, so steady-state searches do not allocate. A search works
  * on the generation of the graph it started with and may or may not see concurrent inserts and removals.
@@ -1136,7 +1140,11 @@ public final class HnswVectorIndex implements VectorIndex {
             return this;
         }
 
-        /** Threads that {@code addAll} and {@code compact} link on, 1..1024. Default: available processors. */
+        /**
+         * Threads that {@code addAll} and {@code compact} link on, 1..1024 (batches under 512 nodes link on one).
+         * Default: available processors. Only 1 builds a reproducible graph for a seed: with more, the link order
+         * depends on thread timing (see {@link HnswVectorIndex}).
+         */
         public Builder buildThreads(final int buildThreads) {
             this.buildThreads = buildThreads;
             return this;
@@ -1159,7 +1167,10 @@ public final class HnswVectorIndex implements VectorIndex {
             return this;
         }
 
-        /** Seed of the level assignment, so builds are reproducible. */
+        /**
+         * Seed of the level assignment (default 42). A node's level depends only on the seed and its position, so
+         * single-threaded builds with one seed are reproducible (see {@link #buildThreads(int)}).
+         */
         public Builder seed(final long seed) {
             this.seed = seed;
             return this;

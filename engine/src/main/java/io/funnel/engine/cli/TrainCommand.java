@@ -32,6 +32,10 @@ import picocli.CommandLine.Option;
  * with the retrieval embeddings trained with TensorFlow, the HNSW index and the item-CF table ({@link BundleState});
  * the bundle's {@code manifest.json}; {@code eval.json}). The ranker learns from the first 80% of the log (by time); the last 20%
  * evaluates it against popularity, item-CF, the embedding channel and the logistic ranker on the same split.
+ *
+ * <p>For one seed, log and config, two runs (in any JVMs) write the same bundle byte for byte apart from the
+ * version and creation time in the manifests: SIMD sums in a fixed order, HNSW indexes built on one thread
+ * ({@code channels.ann.buildThreads} is forced to 1) and single-threaded TensorFlow sessions.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the TensorFlow ranker (DCN-v2, p(click) and p(like|click) heads) on a log, write a"
@@ -76,6 +80,9 @@ final class TrainCommand implements Callable<Integer> {
         // Bitwise-reproducible SIMD sums (read once, when the kernels load: before any index or score is built).
         System.setProperty("funnel.vectorOps.fixedOrder", "true");
         final FunnelConfig cfg = config != null ? FunnelConfig.load(config) : FunnelConfig.defaults();
+        // A parallel HNSW build links in thread-timing order: the bundle's index and the candidates (hence the
+        // training rows) of the examples' and evaluation's states would differ from run to run.
+        cfg.channels.ann.buildThreads = 1;
         final Dataset data = DatasetReader.read(interactions, DatasetFormat.parse(format));
         Boot.log(String.format("read %d items and %d interactions from %s", data.itemCount(), data.size(),
                 interactions));

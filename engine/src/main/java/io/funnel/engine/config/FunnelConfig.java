@@ -207,6 +207,11 @@ public final class FunnelConfig {
         public int buildBeam = 100;
         /** HNSW beam while searching: higher is more recall, less speed. */
         public int searchBeam = 100;
+        /**
+         * HNSW build threads, 0 for one per core. Only 1 builds the same graph every time for a seed; {@code funnel
+         * train} always uses 1, so that its bundle and training examples are reproducible.
+         */
+        public int buildThreads = 0;
         /** {@code mlock} the index's vectors (they are always advised WILLNEED and HUGEPAGE). */
         public boolean lockInMemory = false;
 
@@ -476,6 +481,7 @@ public final class FunnelConfig {
         range(source, "channels.ann.maxDegree", channels.ann.maxDegree, 2, 256);
         range(source, "channels.ann.buildBeam", channels.ann.buildBeam, channels.ann.maxDegree, 10_000);
         range(source, "channels.ann.searchBeam", channels.ann.searchBeam, 1, 10_000);
+        range(source, "channels.ann.buildThreads", channels.ann.buildThreads, 0, 1024);
         if (!(popularity.halfLifeHours > 0)) {
             throw new ConfigException(source, "popularity.halfLifeHours", "must be > 0, got " + popularity.halfLifeHours);
         }

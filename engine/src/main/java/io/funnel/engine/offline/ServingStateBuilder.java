@@ -251,7 +251,10 @@ public final class ServingStateBuilder {
         return store;
     }
 
-    /** The embedding index of the config: HNSW (built on every core) or the exact flat index. */
+    /**
+     * The embedding index of the config: HNSW (built on {@code channels.ann.buildThreads} threads, 0 meaning every
+     * core) or the exact flat index.
+     */
     VectorIndex buildIndex(final float[][] vectors, final int dim) {
         final long t0 = System.nanoTime();
         final FunnelConfig.AnnChannel ann = config.channels.ann;
@@ -268,11 +271,14 @@ public final class ServingStateBuilder {
                 .searchBeam(ann.searchBeam)
                 .initialCapacity(vectors.length)
                 .seed(config.model.seed)
+                .buildThreads(ann.buildThreads > 0 ? ann.buildThreads : Runtime.getRuntime().availableProcessors())
                 .build();
         hnsw.addAll(vectors, 0);
         hnsw.adviseResident(ann.lockInMemory);
-        log.accept(String.format("index: HNSW over %d items (degree %d, build beam %d, search beam %d) in %.1f s",
-                vectors.length, ann.maxDegree, ann.buildBeam, ann.searchBeam, seconds(t0)));
+        log.accept(String.format(
+                "index: HNSW over %d items (degree %d, build beam %d, search beam %d, %s) in %.2f s", vectors.length,
+                ann.maxDegree, ann.buildBeam, ann.searchBeam, ann.buildThreads == 1 ? "1 thread" : "parallel",
+                seconds(t0)));
         return hnsw;
     }
 

@@ -1,5 +1,6 @@
 package io.funnel.model.train;
 
+import com.google.protobuf.CodedOutputStream;
 import io.funnel.model.GoldenPredictions;
 import io.funnel.model.RankerManifest;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.SavedModel;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -30,6 +33,7 @@ import org.tensorflow.types.TFloat32;
  * <p>Threading: confined to one thread. Holds a native session: {@link #close()} it.
  */
 public final class TrainedRanker implements AutoCloseable {
+    private static final String SAVED_MODEL_PB = "saved_model.pb";
     private final List<String> featureNames;
     private final int hidden;
     private final int crossLayers;
@@ -90,9 +94,13 @@ public final class TrainedRanker implements AutoCloseable {
         return RankerGraph.HEADS;
     }
 
-    /** Offline metrics of the held-out rows: {@code auc_click}, {@code auc_like}, {@code auc_click_like}, counts. */
+    /**
+     * Offline metrics of the held-out rows: {@code auc_click}, {@code auc_like}, {@code auc_click_like}, counts; an
+     * unmodifiable copy that iterates in that fixed order (unlike {@code Map.copyOf}, whose order changes from JVM to
+     * JVM), so that manifests built from it are reproducible.
+     */
     public Map<String, Double> metrics() {
-        return Map.copyOf(metrics);
+        return Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     }
 
     /**
@@ -204,6 +212,7 @@ public final class TrainedRanker implements AutoCloseable {
                     .withSession(session)
                     .withSignature(signature.build())
                     .export();
+            rewriteDeterministically(savedModel.resolve(SAVED_MODEL_PB));
             writeGolden(dir.resolve(RankerManifest.GOLDEN_FILE_NAME));
             final Map<String, Double> manifestMetrics = new LinkedHashMap<>(metrics);
             manifestMetrics.put("hidden", (double) hidden);
@@ -216,6 +225,21 @@ public final class TrainedRanker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export the ranker to " + dir, e);
         }
+    }
+
+    /**
+     * Rewrites {@code saved_model.pb} with its map fields (a node's attributes, the signatures) sorted by key. The
+     * exporter keeps the order in which TensorFlow's C++ runtime serialised the graph, and its protobuf maps iterate
+     * in an order that changes from process to process: the same graph then made different bytes in every JVM.
+     */
+    static void rewriteDeterministically(final Path file) throws IOException {
+        final SavedModel model = SavedModel.parseFrom(Files.readAllBytes(file));
+        final byte[] bytes = new byte[model.getSerializedSize()];
+        final CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        out.useDeterministicSerialization();
+        model.writeTo(out);
+        out.checkNoSpaceLeft();
+        Files.write(file, bytes);
     }
 
     private void writeGolden(final Path file) throws IOException {
