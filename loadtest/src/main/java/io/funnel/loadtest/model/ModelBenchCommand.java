@@ -42,10 +42,10 @@ import picocli.CommandLine.Option;
  *       {@link SavedModelScorer#score} call with the same block through a one-replica {@link MicroBatcher};
  *       p50/p99/p99.9 of both, the batcher's overhead, and where its extra time goes (submit to score start,
  *       scorer call, score end to completion on the loop).
- *   <li>Throughput: two request streams (one per event loop) of small blocks for a fixed time, first each stream
- *       scoring inline (two concurrent session calls), then, per replica count and window, each keeping a window of
- *       requests in flight through the batcher; candidates per second and per-request p50/p99/p99.9, and the best
- *       batched/direct ratio whose p99 is within the direct p99.
+ *   <li>Throughput: two request streams (one per event loop) of small blocks, each stream either scoring inline
+ *       (direct: two concurrent session calls) or, per replica count and window, keeping a window of requests in
+ *       flight through the batcher; all configurations interleaved in rounds. Candidates per second and per-request
+ *       p50/p99/p99.9, and the best batched/direct ratio whose p99 is within a budget (and within the direct p99).
  * </ol>
  *
  * Without {@code --model}, a synthetic ranker (DCN-v2 + ESMM heads, {@code --features} inputs) is trained for a few
@@ -97,8 +97,13 @@ public final class ModelBenchCommand implements Callable<Integer> {
                     + "session's setting, so a value other than 1 needs --model (no training in the run)")
     int intraOp;
 
-    @Option(names = "--seconds", defaultValue = "5", description = "Duration of each throughput run (default 5)")
+    @Option(names = "--seconds", defaultValue = "5",
+            description = "Measured seconds per throughput configuration, split over --rounds (default 5)")
     int seconds;
+
+    @Option(names = "--rounds", defaultValue = "5",
+            description = "Interleaved rounds over all throughput configurations (default 5)")
+    int rounds;
 
     @Option(names = "--max-batch", defaultValue = "2048", description = "MicroBatcher maxBatch rows (default 2048)")
     int maxBatch;
@@ -147,6 +152,12 @@ public final class ModelBenchCommand implements Callable<Integer> {
                     + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
             final List<Map<String, Object>> latency = new ArrayList<>();
             try (MicroBatcher batcher = batcher(scorer, 1)) {
+                // Warm every size up before measuring any, so the first size does not pay for JIT compilation.
+                for (final int n : sizes) {
+                    final LatencyLoop loop = new LatencyLoop(scorer, batcher, n, warmup, warmup);
+                    vertx.getOrCreateContext().runOnContext(v -> loop.next());
+                    loop.finished.get(10, TimeUnit.MINUTES);
+                }
                 for (final int n : sizes) {
                     latency.add(latency(vertx, scorer, batcher, n));
                 }
@@ -334,50 +345,103 @@ public final class ModelBenchCommand implements Callable<Integer> {
         }
     }
 
+    /** One throughput configuration: inline scoring ({@code batcher == null}) or a batcher with a window. */
+    private static final class Config {
+        final String label;
+        final MicroBatcher batcher;
+        final int replicas;
+        final int window;
+        final Histogram histogram = new Histogram(3);
+        long requests;
+        long elapsedNs;
+        long batches;
+        long rows;
+
+        Config(final String label, final MicroBatcher batcher, final int replicas, final int window) {
+            this.label = label;
+            this.batcher = batcher;
+            this.replicas = replicas;
+            this.window = window;
+        }
+
+        double candidatesPerSecond(final int n) {
+            return requests * (double) n / (elapsedNs / 1e9);
+        }
+
+        double p99Micros() {
+            return histogram.getValueAtPercentile(99) / 1e3;
+        }
+    }
+
+    /**
+     * Direct and every batched configuration, interleaved: after one unmeasured second each, {@code rounds} rounds
+     * run every configuration for {@code seconds / rounds} (after a 200 ms unmeasured lead-in), starting each round
+     * at the next configuration, so that noise from the shared machine spreads over all of them alike.
+     */
     private Map<String, Object> throughput(final Vertx vertx, final Scorer scorer, final int n) throws Exception {
+        final List<Config> configs = new ArrayList<>();
+        final List<MicroBatcher> batchers = new ArrayList<>();
+        configs.add(new Config("direct", null, 0, 1));
+        try {
+            for (final int r : replicas) {
+                final MicroBatcher batcher = batcher(scorer, r);
+                batchers.add(batcher);
+                for (final int w : window) {
+                    configs.add(new Config("batched", batcher, r, w));
+                }
+            }
+            for (final Config c : configs) {
+                runStreams(vertx, scorer, n, c.batcher, c.window, 1000, 0, null);
+            }
+            final long sliceMs = Math.max(200, TimeUnit.SECONDS.toMillis(seconds) / rounds);
+            for (int round = 0; round < rounds; round++) {
+                for (int k = 0; k < configs.size(); k++) {
+                    final Config c = configs.get((k + round) % configs.size());
+                    final long batchesBefore = c.batcher == null ? 0 : c.batcher.batches();
+                    final long rowsBefore = c.batcher == null ? 0 : c.batcher.rowsScored();
+                    runStreams(vertx, scorer, n, c.batcher, c.window, 200, sliceMs, c);
+                    if (c.batcher != null) {
+                        c.batches += c.batcher.batches() - batchesBefore;
+                        c.rows += c.batcher.rowsScored() - rowsBefore;
+                    }
+                }
+            }
+        } finally {
+            for (final MicroBatcher b : batchers) {
+                b.close();
+            }
+        }
+        final Config direct = configs.get(0);
+        final double directRate = direct.candidatesPerSecond(n);
+        final double directP99 = direct.p99Micros();
         final Map<String, Object> row = new LinkedHashMap<>();
         row.put("candidates_per_request", n);
         row.put("streams", streams);
-        final Map<String, Object> direct = runStreams(vertx, scorer, n, null, 1);
-        row.put("direct", direct);
-        final double directRate = ((Number) direct.get("candidates_per_s")).doubleValue();
-        final double directP99 = ((Number) ((Map<?, ?>) direct.get("latency_us")).get("p99")).doubleValue();
-        System.out.printf("throughput %4d candidates x %d streams: direct %,11.0f cand/s, p50/p99/p99.9 %s/%s/%s us%n",
-                n, streams, directRate, ((Map<?, ?>) direct.get("latency_us")).get("p50"), directP99,
-                ((Map<?, ?>) direct.get("latency_us")).get("p999"));
+        row.put("rounds", rounds);
+        row.put("direct", result(direct, n));
+        System.out.printf("throughput %4d candidates x %d streams: direct %,11.0f cand/s, p50/p99/p99.9 %.1f/%.1f/%.1f"
+                + " us%n", n, streams, directRate, us(direct.histogram, 50), directP99, us(direct.histogram, 99.9));
         final List<Map<String, Object>> batchedRuns = new ArrayList<>();
         double bestWithinDirect = 0;
         double bestWithinBudget = 0;
-        for (final int r : replicas) {
-            try (MicroBatcher batcher = batcher(scorer, r)) {
-                for (final int w : window) {
-                    final long batchesBefore = batcher.batches();
-                    final long rowsBefore = batcher.rowsScored();
-                    final Map<String, Object> batched = runStreams(vertx, scorer, n, batcher, w);
-                    final long batches = batcher.batches() - batchesBefore;
-                    batched.put("replicas", r);
-                    batched.put("mean_batch_rows", batches == 0 ? 0
-                            : round((double) (batcher.rowsScored() - rowsBefore) / batches));
-                    final double rate = ((Number) batched.get("candidates_per_s")).doubleValue();
-                    final Map<?, ?> lat = (Map<?, ?>) batched.get("latency_us");
-                    final double p99 = ((Number) lat.get("p99")).doubleValue();
-                    batched.put("throughput_ratio", round(rate / directRate));
-                    batched.put("p99_within_direct_p99", p99 <= directP99);
-                    batched.put("p99_within_budget", p99 <= p99BudgetMicros);
-                    batched.put("spins", batcher.spins());
-                    if (p99 <= directP99) {
-                        bestWithinDirect = Math.max(bestWithinDirect, rate / directRate);
-                    }
-                    if (p99 <= p99BudgetMicros && directP99 <= p99BudgetMicros) {
-                        bestWithinBudget = Math.max(bestWithinBudget, rate / directRate);
-                    }
-                    batchedRuns.add(batched);
-                    System.out.printf("throughput %4d candidates x %d streams: batched replicas %d window %2d %,11.0f"
-                            + " cand/s, p50/p99/p99.9 %s/%s/%s us, mean batch %s rows | x%.2f%s%n", n, streams, r, w,
-                            rate, lat.get("p50"), p99, lat.get("p999"), batched.get("mean_batch_rows"),
-                            rate / directRate, p99 <= directP99 ? " (p99 within direct's)" : "");
-                }
+        for (final Config c : configs.subList(1, configs.size())) {
+            final Map<String, Object> batched = result(c, n);
+            final double rate = c.candidatesPerSecond(n);
+            final double p99 = c.p99Micros();
+            batched.put("throughput_ratio", round(rate / directRate));
+            batched.put("p99_within_direct_p99", p99 <= directP99);
+            batched.put("p99_within_budget", p99 <= p99BudgetMicros);
+            if (p99 <= directP99) {
+                bestWithinDirect = Math.max(bestWithinDirect, rate / directRate);
             }
+            if (p99 <= p99BudgetMicros && directP99 <= p99BudgetMicros) {
+                bestWithinBudget = Math.max(bestWithinBudget, rate / directRate);
+            }
+            batchedRuns.add(batched);
+            System.out.printf("throughput %4d candidates x %d streams: batched replicas %d window %2d %,11.0f cand/s,"
+                    + " p50/p99/p99.9 %.1f/%.1f/%.1f us, mean batch %s rows | x%.2f%s%n", n, streams, c.replicas,
+                    c.window, rate, us(c.histogram, 50), p99, us(c.histogram, 99.9), batched.get("mean_batch_rows"),
+                    rate / directRate, p99 <= directP99 ? " (p99 within direct's)" : "");
         }
         row.put("batched", batchedRuns);
         row.put("p99_budget_us", p99BudgetMicros);
@@ -388,13 +452,31 @@ public final class ModelBenchCommand implements Callable<Integer> {
         return row;
     }
 
+    private static Map<String, Object> result(final Config c, final int n) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        if (c.batcher != null) {
+            m.put("replicas", c.replicas);
+        }
+        m.put("in_flight_per_stream", c.window);
+        m.put("requests", c.requests);
+        m.put("measured_s", round(c.elapsedNs / 1e9));
+        m.put("requests_per_s", round(c.requests / (c.elapsedNs / 1e9)));
+        m.put("candidates_per_s", round(c.candidatesPerSecond(n)));
+        m.put("latency_us", summary(c.histogram));
+        if (c.batcher != null) {
+            m.put("mean_batch_rows", c.batches == 0 ? 0 : round((double) c.rows / c.batches));
+        }
+        return m;
+    }
+
     /**
-     * Runs {@code streams} request streams, one per event loop, for the configured time after a 1 s warm-up:
-     * {@code batcher == null} scores inline on the loop (the engine without a batcher), otherwise each loop keeps
-     * {@code inFlight} requests submitted, each with its own output array (as the engine's request contexts).
+     * Runs {@code streams} request streams, one per event loop, for {@code leadInMs} unmeasured then
+     * {@code measureMs} measured into {@code into}: {@code batcher == null} scores inline on the loop (the engine
+     * without a batcher), otherwise each loop keeps {@code inFlight} requests submitted, each with its own output
+     * array (as the engine's request contexts).
      */
-    private Map<String, Object> runStreams(final Vertx vertx, final Scorer scorer, final int n,
-            final MicroBatcher batcher, final int inFlight) throws Exception {
+    private void runStreams(final Vertx vertx, final Scorer scorer, final int n, final MicroBatcher batcher,
+            final int inFlight, final long leadInMs, final long measureMs, final Config into) throws Exception {
         final StreamControl control = new StreamControl(streams);
         final List<Stream> all = new ArrayList<>();
         for (int s = 0; s < streams; s++) {
@@ -403,10 +485,10 @@ public final class ModelBenchCommand implements Callable<Integer> {
             all.add(stream);
             stream.context.runOnContext(v -> stream.start());
         }
-        Thread.sleep(1000); // warm-up
-        control.measuring = true;
+        Thread.sleep(leadInMs);
+        control.measuring = into != null;
         final long start = System.nanoTime();
-        Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+        Thread.sleep(measureMs);
         control.measuring = false;
         final long elapsed = System.nanoTime() - start;
         control.stop = true;
@@ -416,19 +498,13 @@ public final class ModelBenchCommand implements Callable<Integer> {
         if (control.failure.get() != null) {
             throw new IllegalStateException("a request failed", control.failure.get());
         }
-        long requests = 0;
-        final Histogram histogram = new Histogram(3);
-        for (final Stream stream : all) {
-            requests += stream.done;
-            histogram.add(stream.histogram);
+        if (into != null) {
+            into.elapsedNs += elapsed;
+            for (final Stream stream : all) {
+                into.requests += stream.done;
+                into.histogram.add(stream.histogram);
+            }
         }
-        final Map<String, Object> result = new LinkedHashMap<>();
-        result.put("in_flight_per_stream", inFlight);
-        result.put("requests", requests);
-        result.put("requests_per_s", round(requests / (elapsed / 1e9)));
-        result.put("candidates_per_s", round(requests * n / (elapsed / 1e9)));
-        result.put("latency_us", summary(histogram));
-        return result;
     }
 
     private static final class StreamControl {
