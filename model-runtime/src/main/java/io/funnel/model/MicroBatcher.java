@@ -40,6 +40,7 @@ public final class MicroBatcher implements AutoCloseable {
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final int YIELD_EVERY_POLLS = 64;
 
     /** Called on the batcher thread after each scorer call; keep it cheap and non-blocking. */
     @FunctionalInterface
@@ -185,6 +186,24 @@ public final class MicroBatcher implements AutoCloseable {
         return n;
     }
 
+    /** Times a batcher thread found its queue empty and spun ({@code spinMicros}) instead of parking at once. */
+    public long spins() {
+        long n = 0;
+        for (final Lane lane : lanes) {
+            n += lane.spins;
+        }
+        return n;
+    }
+
+    /** Spins that ended because a request arrived (the rest ended in a park); see {@link #spins()}. */
+    public long spinHits() {
+        long n = 0;
+        for (final Lane lane : lanes) {
+            n += lane.spinHits;
+        }
+        return n;
+    }
+
     /** Rows of the most recent batch of replica 0. */
     public int lastBatchRows() {
         return lanes[0].lastBatchRows;
@@ -296,7 +315,13 @@ public final class MicroBatcher implements AutoCloseable {
         volatile long requests;
         volatile long rows;
         volatile int lastBatchRows;
+        volatile long spins;
+        volatile long spinHits;
         private final List<Request> batch = new ArrayList<>();
+        // Arrival statistics for the adaptive spin, touched only by this lane's thread.
+        private boolean arrivedBefore;
+        private long lastArrivalNs;
+        private long gapEwmaNs = Long.MAX_VALUE;
         private Request carried;
         private float[] in = new float[0];
         private float[] scores = new float[0];
@@ -314,7 +339,7 @@ public final class MicroBatcher implements AutoCloseable {
                 final Request first = carried != null ? carried : queue.poll();
                 carried = null;
                 if (first == null) {
-                    waitForWork(IDLE_PARK_NS);
+                    idle();
                     continue;
                 }
                 collect(first);
@@ -347,6 +372,7 @@ public final class MicroBatcher implements AutoCloseable {
                         carried = next; // first of the next batch
                         return;
                     } else {
+                        arrived(next.enqueuedNs);
                         batch.add(next);
                         total += next.rows;
                         if (total >= maxBatch) {
@@ -369,6 +395,58 @@ public final class MicroBatcher implements AutoCloseable {
             }
         }
 
+        /** Tracks the mean gap between arrivals (an exponentially weighted average over about 4 requests). */
+        private void arrived(final long enqueuedNs) {
+            if (arrivedBefore) {
+                final long gapNs = Math.max(0, enqueuedNs - lastArrivalNs);
+                final long ewma = gapEwmaNs;
+                gapEwmaNs = ewma == Long.MAX_VALUE ? gapNs : ewma + ((gapNs - ewma) >> 2);
+            }
+            arrivedBefore = true;
+            lastArrivalNs = enqueuedNs;
+        }
+
+        /**
+         * The queue is empty. Spin for up to {@code spinNs} only while requests have been arriving about that often
+         * (mean gap below {@code spinNs} and the last one recent), so that the next request finds this thread awake
+         * instead of paying a wake-up; otherwise, or after a fruitless spin, park.
+         */
+        private void idle() {
+            final long s = spinNs;
+            if (s > 0) {
+                final long nowNs = System.nanoTime();
+                if (gapEwmaNs < s && nowNs - lastArrivalNs < 2 * s) {
+                    spins++;
+                    final long spinUntil = nowNs + s;
+                    int polls = 0;
+                    while (queue.isEmpty() && running && System.nanoTime() - spinUntil < 0) {
+                        // Yield now and then: on a small or shared machine another runnable thread (the event loop
+                        // that will submit the next request, or one being woken with results) gets this core
+                        // instead of waiting for the spin to end; on an idle core yield returns at once.
+                        if ((++polls & YIELD_EVERY_POLLS - 1) == 0) {
+                            Thread.yield();
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    if (!queue.isEmpty()) {
+                        spinHits++;
+                        return;
+                    }
+                }
+            }
+            park(IDLE_PARK_NS);
+        }
+
+        private void park(final long maxWaitNs) {
+            parked = true;
+            if (queue.isEmpty() && running) {
+                LockSupport.parkNanos(this, maxWaitNs);
+            }
+            parked = false;
+        }
+
+        /** Waits for more requests while a batch is forming ({@code maxDelayMicros > 0}). */
         private void waitForWork(final long maxWaitNs) {
             if (spinNs > 0) {
                 final long spinUntil = System.nanoTime() + Math.min(spinNs, maxWaitNs);
@@ -379,11 +457,7 @@ public final class MicroBatcher implements AutoCloseable {
                     return;
                 }
             }
-            parked = true;
-            if (queue.isEmpty() && running) {
-                LockSupport.parkNanos(this, maxWaitNs);
-            }
-            parked = false;
+            park(maxWaitNs);
         }
 
         private void scoreBatch() {
@@ -519,10 +593,18 @@ public final class MicroBatcher implements AutoCloseable {
             return this;
         }
 
-        /** Busy-spin this long before parking when the queue is empty (default 0: park at once; costs a core). */
+        /**
+         * Adaptive busy-spin before parking, microseconds (default 0: always park at once). When a batcher thread's
+         * queue runs empty it keeps polling for up to this long, but only while requests have been arriving about
+         * this often (the mean gap between recent arrivals is below {@code micros} and the last one came within
+         * {@code 2 * micros}); at lower request rates it parks at once. A request that arrives during the spin
+         * is taken without a thread wake-up, and {@code submit} skips the {@code unpark} system call. Cost: up to
+         * one core per replica while the rate is in that range, which on small machines competes with the event
+         * loops. While a batch is forming under {@code maxDelayMicros}, the spin is bounded by the remaining delay.
+         */
         public Builder spinMicros(final long micros) {
-            if (micros < 0) {
-                throw new IllegalArgumentException("spinMicros must be >= 0, got " + micros);
+            if (micros < 0 || micros > 1_000_000) {
+                throw new IllegalArgumentException("spinMicros must be 0..1000000, got " + micros);
             }
             spinMicros = micros;
             return this;

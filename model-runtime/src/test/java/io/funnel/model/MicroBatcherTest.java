@@ -186,4 +186,60 @@ class MicroBatcherTest {
             assertArrayEquals(RecordingScorer.expected(4, 2), out);
         }
     }
+
+    @Test
+    void idleThreadSpinsWhileRequestsArriveOftenAndTakesThemWithoutParking() throws Exception {
+        final RecordingScorer scorer = new RecordingScorer(false);
+        // A spin far longer than the gap between these back-to-back requests.
+        try (MicroBatcher batcher = MicroBatcher.builder(scorer).spinMicros(500_000).build()) {
+            for (int i = 0; i < 20; i++) {
+                final Future<float[]> scores = batcher.submit(RecordingScorer.block(2, i), 2);
+                assertArrayEquals(RecordingScorer.expected(2, i), await(scores));
+            }
+            assertTrue(batcher.spins() > 0, "spun between back-to-back requests");
+            assertTrue(batcher.spinHits() > 0, "a request arrived during a spin");
+            assertTrue(batcher.spinHits() <= batcher.spins());
+            assertEquals(20, batcher.requestsScored());
+        }
+    }
+
+    @Test
+    void idleThreadParksAtOnceWhenRequestsArriveLessOftenThanTheSpin() throws Exception {
+        final RecordingScorer scorer = new RecordingScorer(false);
+        try (MicroBatcher batcher = MicroBatcher.builder(scorer).spinMicros(1_000).build()) {
+            for (int i = 0; i < 5; i++) {
+                final Future<float[]> scores = batcher.submit(RecordingScorer.block(1, i), 1);
+                assertArrayEquals(RecordingScorer.expected(1, i), await(scores));
+                Thread.sleep(20); // 20 ms between requests, far above the 1 ms spin
+            }
+            assertEquals(0, batcher.spins(), "never spun: the mean gap is above spinMicros");
+        }
+        try (MicroBatcher batcher = MicroBatcher.builder(scorer).build()) {
+            for (int i = 0; i < 5; i++) {
+                await(batcher.submit(RecordingScorer.block(1, i), 1));
+            }
+            assertEquals(0, batcher.spins(), "spinMicros 0 never spins");
+        }
+    }
+
+    @Test
+    void closeEndsASpinPromptly() throws Exception {
+        final RecordingScorer scorer = new RecordingScorer(false);
+        final MicroBatcher batcher = MicroBatcher.builder(scorer).spinMicros(1_000_000).build();
+        for (int i = 0; i < 5; i++) {
+            await(batcher.submit(RecordingScorer.block(1, i), 1));
+        }
+        final long start = System.nanoTime();
+        batcher.close();
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close waited for a 1 s spin at most");
+        assertSame(BatchRejectedException.CLOSED, batcher.submit(RecordingScorer.block(1, 0), 1).cause());
+    }
+
+    @Test
+    void spinMicrosIsValidated() {
+        final RecordingScorer scorer = new RecordingScorer(false);
+        final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> MicroBatcher.builder(scorer).spinMicros(-1));
+        assertEquals("spinMicros must be 0..1000000, got -1", e.getMessage());
+    }
 }

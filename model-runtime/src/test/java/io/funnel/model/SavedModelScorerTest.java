@@ -107,14 +107,32 @@ class SavedModelScorerTest {
 
     @Test
     void rowBucketsCoverEverySize() {
-        assertEquals(64, SavedModelScorer.bucketRows(1));
-        assertEquals(64, SavedModelScorer.bucketRows(64));
-        assertEquals(128, SavedModelScorer.bucketRows(65));
-        assertEquals(1024, SavedModelScorer.bucketRows(1000));
-        assertEquals(2048, SavedModelScorer.bucketRows(1025));
-        assertEquals(0, SavedModelScorer.bucketIndex(64));
-        assertEquals(15, SavedModelScorer.bucketIndex(1024));
-        assertEquals(16, SavedModelScorer.bucketIndex(2048));
-        assertEquals(17, SavedModelScorer.bucketIndex(4096));
+        assertEquals(16, SavedModelScorer.bucketRows(1));
+        assertEquals(16, SavedModelScorer.bucketRows(16));
+        assertEquals(112, SavedModelScorer.bucketRows(100));
+        assertEquals(1008, SavedModelScorer.bucketRows(1000));
+        assertEquals(1024, SavedModelScorer.bucketRows(1024));
+        assertEquals(1280, SavedModelScorer.bucketRows(1025));
+        assertEquals(2048, SavedModelScorer.bucketRows(1944));
+        assertEquals(8192, SavedModelScorer.bucketRows(8192));
+        assertEquals(16384, SavedModelScorer.bucketRows(8193));
+        assertEquals(0, SavedModelScorer.bucketIndex(16));
+        assertEquals(63, SavedModelScorer.bucketIndex(1024));
+        assertEquals(64, SavedModelScorer.bucketIndex(1280));
+        assertEquals(91, SavedModelScorer.bucketIndex(8192));
+        assertEquals(92, SavedModelScorer.bucketIndex(16384));
+        assertEquals(94, SavedModelScorer.bucketIndex(1 << 16));
+        // Every size maps to a bucket that holds it, and bucket indexes are distinct and dense.
+        int previousIndex = -1;
+        int previousRows = 0;
+        for (int rows = 1; rows <= 1 << 16; rows++) {
+            final int padded = SavedModelScorer.bucketRows(rows);
+            assertTrue(padded >= rows, "bucket of " + rows);
+            if (padded != previousRows) {
+                assertEquals(previousIndex + 1, SavedModelScorer.bucketIndex(padded), "index of " + padded);
+                previousIndex++;
+                previousRows = padded;
+            }
+        }
     }
 }

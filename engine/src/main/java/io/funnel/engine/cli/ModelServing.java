@@ -114,6 +114,7 @@ final class ModelServing implements AutoCloseable {
                 .maxDelayMicros(config.model.maxDelayMicros)
                 .queueCapacity(config.model.queueCapacity)
                 .replicas(config.model.replicas)
+                .spinMicros(config.model.spinMicros)
                 .onThreadStart(() -> io.funnel.engine.server.ThreadPinning.pin("batcher", config.cpus.batcher))
                 .build();
         Boot.log("ranker: TensorFlow model " + registry.currentVersion() + " from " + root + " through the"

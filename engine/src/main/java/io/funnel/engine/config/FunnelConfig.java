@@ -114,6 +114,11 @@ public final class FunnelConfig {
         public int queueCapacity = 1024;
         /** Batcher threads, each with its own model calls. */
         public int replicas = 1;
+        /**
+         * Adaptive spin of an idle batcher thread before it parks, microseconds (0: park at once). It spins only while
+         * rank requests arrive at least this often; costs up to a core per replica at such rates.
+         */
+        public int spinMicros = 0;
     }
 
     /**
@@ -453,6 +458,7 @@ public final class FunnelConfig {
         range(source, "model.maxDelayMicros", model.maxDelayMicros, 0, 1_000_000);
         range(source, "model.queueCapacity", model.queueCapacity, 1, 1_000_000);
         range(source, "model.replicas", model.replicas, 1, 64);
+        range(source, "model.spinMicros", model.spinMicros, 0, 1_000_000);
         final int cores = Runtime.getRuntime().availableProcessors();
         for (final Integer cpu : cpus.eventLoops) {
             range(source, "cpus.eventLoops", cpu == null ? -1 : cpu, 0, cores - 1);
