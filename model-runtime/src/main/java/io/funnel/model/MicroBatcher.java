@@ -161,45 +161,33 @@ public final class MicroBatcher implements AutoCloseable {
 
     /** Scorer calls made so far. */
     public long batches() {
-        long n = 0;
-        for (final Lane lane : lanes) {
-            n += lane.batches;
-        }
-        return n;
+        return sumOverLanes(lane -> lane.batches);
     }
 
     /** Requests scored so far. */
     public long requestsScored() {
-        long n = 0;
-        for (final Lane lane : lanes) {
-            n += lane.requests;
-        }
-        return n;
+        return sumOverLanes(lane -> lane.requests);
     }
 
     /** Rows scored so far; {@code rowsScored() / batches()} is the mean batch size. */
     public long rowsScored() {
-        long n = 0;
-        for (final Lane lane : lanes) {
-            n += lane.rows;
-        }
-        return n;
+        return sumOverLanes(lane -> lane.rows);
     }
 
     /** Times a batcher thread found its queue empty and spun ({@code spinMicros}) instead of parking at once. */
     public long spins() {
-        long n = 0;
-        for (final Lane lane : lanes) {
-            n += lane.spins;
-        }
-        return n;
+        return sumOverLanes(lane -> lane.spins);
     }
 
     /** Spins that ended because a request arrived (the rest ended in a park); see {@link #spins()}. */
     public long spinHits() {
+        return sumOverLanes(lane -> lane.spinHits);
+    }
+
+    private long sumOverLanes(final java.util.function.ToLongFunction<Lane> counter) {
         long n = 0;
         for (final Lane lane : lanes) {
-            n += lane.spinHits;
+            n += counter.applyAsLong(lane);
         }
         return n;
     }
