@@ -332,14 +332,11 @@ public final class Evaluator {
                     allHits++;
                     if (i < k) {
                         hits++;
-                        dcg += 1.0 / (Math.log(i + 2) / Math.log(2));
+                        dcg += discount(i);
                     }
                 }
             }
-            double ideal = 0;
-            for (int i = 0; i < Math.min(k, truth.size()); i++) {
-                ideal += 1.0 / (Math.log(i + 2) / Math.log(2));
-            }
+            final double ideal = idealDcg(truth.size(), k);
             sums[0] += (double) hits / Math.min(k, truth.size());
             sums[1] += ideal > 0 ? dcg / ideal : 0;
             sums[2] += (double) allHits / truth.size();
@@ -382,6 +379,20 @@ public final class Evaluator {
             return new Row(method, sums[0] / users, sums[1] / users, sums[2] / users, listLength, sums[3] / users,
                     sums[4] / users, (double) recommended.size() / catalog, sums[5] / users);
         }
+    }
+
+    /** The DCG weight of list position {@code i} (0-based) under binary relevance: 1 / log2(i + 2). */
+    static double discount(final int i) {
+        return 1.0 / (Math.log(i + 2) / Math.log(2));
+    }
+
+    /** The DCG@{@code k} of a perfect list for {@code relevant} relevant items: NDCG's denominator. */
+    static double idealDcg(final int relevant, final int k) {
+        double ideal = 0;
+        for (int i = 0; i < Math.min(k, relevant); i++) {
+            ideal += discount(i);
+        }
+        return ideal;
     }
 
     private static int[] sample(final int population, final int size, final long seed) {

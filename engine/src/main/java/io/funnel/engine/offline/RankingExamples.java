@@ -7,6 +7,7 @@ import io.funnel.engine.metrics.FunnelMetrics;
 import io.funnel.engine.pipeline.Pipeline;
 import io.funnel.engine.pipeline.RankFeatures;
 import io.funnel.engine.pipeline.RequestContext;
+import io.funnel.engine.pipeline.TopN;
 import io.funnel.model.LogisticScorer;
 import io.funnel.model.PreRankHead;
 import io.funnel.model.Scorer;
@@ -14,8 +15,13 @@ import io.funnel.model.train.LogisticTrainer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.IntPredicate;
+import java.util.function.IntToDoubleFunction;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.IntHashSet;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -196,13 +202,13 @@ public final class RankingExamples {
      * The rows of the users {@code keep} accepts (users are numbered 0..{@link #users()} - 1 in collection order),
      * renumbered densely; the prediction reference is shared.
      */
-    public RankingExamples usersWhere(final java.util.function.IntPredicate keep) {
+    public RankingExamples usersWhere(final IntPredicate keep) {
         final int width = RankFeatures.WIDTH;
         final float[] sx = new float[Math.max(1, rows) * width];
         final float[] sc = new float[Math.max(1, rows)];
         final float[] sl = new float[Math.max(1, rows)];
         final int[] sg = new int[Math.max(1, rows)];
-        final org.agrona.collections.Int2IntHashMap renumber = new org.agrona.collections.Int2IntHashMap(-1);
+        final Int2IntHashMap renumber = new Int2IntHashMap(-1);
         int n = 0;
         int pos = 0;
         for (int r = 0; r < rows; r++) {
@@ -230,30 +236,37 @@ public final class RankingExamples {
      * candidates, which is what ranking needs (a pointwise AUC also rewards telling users apart).
      */
     public double ndcgAt(final float[] scores, final int k) {
-        final Int2ObjectHashMap<org.agrona.collections.IntArrayList> byUser = new Int2ObjectHashMap<>();
+        final Int2ObjectHashMap<IntArrayList> byUser = new Int2ObjectHashMap<>();
         for (int r = 0; r < rows; r++) {
-            byUser.computeIfAbsent(group[r], g -> new org.agrona.collections.IntArrayList()).addInt(r);
+            byUser.computeIfAbsent(group[r], g -> new IntArrayList()).addInt(r);
         }
+        float[] userScores = new float[0];
+        int[] order = new int[0];
+        long[] scratch = new long[0];
         double sum = 0;
         int counted = 0;
-        for (final org.agrona.collections.IntArrayList list : byUser.values()) {
-            final Integer[] order = list.toArray(new Integer[0]);
+        for (final IntArrayList list : byUser.values()) {
+            final int n = list.size();
+            if (userScores.length < n) {
+                userScores = new float[n];
+                order = new int[n];
+                scratch = new long[n];
+            }
             int relevant = 0;
-            for (final int r : order) {
+            for (int i = 0; i < n; i++) {
+                final int r = list.getInt(i);
+                userScores[i] = scores[r];
                 relevant += click[r] > 0.5f ? 1 : 0;
             }
             if (relevant == 0) {
                 continue;
             }
-            Arrays.sort(order, (a, b) -> a.equals(b) ? 0 : scores[b] != scores[a] ? Float.compare(scores[b], scores[a])
-                    : Integer.compare(a, b));
+            final int shown = TopN.select(userScores, n, k, order, scratch);
             double dcg = 0;
-            double ideal = 0;
-            for (int i = 0; i < Math.min(k, order.length); i++) {
-                dcg += click[order[i]] > 0.5f ? 1 / Math.log(i + 2) : 0;
-                ideal += i < relevant ? 1 / Math.log(i + 2) : 0;
+            for (int i = 0; i < shown; i++) {
+                dcg += click[list.getInt(order[i])] > 0.5f ? Evaluator.discount(i) : 0;
             }
-            sum += dcg / ideal;
+            sum += dcg / Evaluator.idealDcg(relevant, k);
             counted++;
         }
         return counted == 0 ? 0 : sum / counted;
@@ -261,10 +274,15 @@ public final class RankingExamples {
 
     /** {@code name=weight, ...} of a head, for logs. */
     public static String describe(final PreRankHead head) {
+        return describe(head.featureNames(), i -> head.weights().get(i));
+    }
+
+    /** {@code name=weight, ...} for logs, where {@code weight} gives the weight of {@code names.get(i)}. */
+    static String describe(final List<String> names, final IntToDoubleFunction weight) {
         final StringBuilder b = new StringBuilder();
-        for (int i = 0; i < head.featureNames().size(); i++) {
-            b.append(i == 0 ? "" : ", ").append(head.featureNames().get(i)).append('=')
-                    .append(String.format(java.util.Locale.ROOT, "%.3f", head.weights().get(i)));
+        for (int i = 0; i < names.size(); i++) {
+            b.append(i == 0 ? "" : ", ").append(names.get(i)).append('=')
+                    .append(String.format(Locale.ROOT, "%.3f", weight.applyAsDouble(i)));
         }
         return b.toString();
     }

@@ -1,6 +1,7 @@
 package io.funnel.engine.offline;
 
 import io.funnel.ann.VectorIndex;
+import io.funnel.engine.pipeline.Pipeline;
 import io.funnel.engine.rerank.BanditStats;
 import io.funnel.engine.rerank.LinUcbModel;
 import io.funnel.engine.retrieval.CoVisitation;
@@ -8,6 +9,7 @@ import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.Popularity;
 import io.funnel.engine.retrieval.SeenItems;
 import io.funnel.features.FeatureStore;
+import io.funnel.model.PreRankHead;
 import io.funnel.model.Scorer;
 
 /**
@@ -32,7 +34,7 @@ public final class ServingState {
     private final BanditStats bandit;
     private final LinUcbModel linUcb;
     private volatile Scorer ranker;
-    private volatile io.funnel.model.PreRankHead preRankHead = io.funnel.engine.pipeline.Pipeline.DEFAULT_PRE_RANK;
+    private volatile PreRankHead preRankHead = Pipeline.DEFAULT_PRE_RANK;
     private volatile double[] scoreReference;
     private volatile float[][] featureEdges;
     /** Event-log position of the last batch applied to this state; {@link #NO_LOG_POSITION} when built from data. */
@@ -133,15 +135,15 @@ public final class ServingState {
 
     /**
      * The pre-ranker's head fitted with the start-up ranker, or
-     * {@link io.funnel.engine.pipeline.Pipeline#DEFAULT_PRE_RANK}; a ranker with its own head ({@link io.funnel.model.Scorer#preRankHead()}) overrides it.
+     * {@link Pipeline#DEFAULT_PRE_RANK}; a ranker with its own head ({@link Scorer#preRankHead()}) overrides it.
      */
-    public io.funnel.model.PreRankHead preRankHead() {
+    public PreRankHead preRankHead() {
         return preRankHead;
     }
 
     /** Swaps the pre-ranker's head ({@code null}: back to the hand-set default); the next request uses it. */
-    public void preRankHead(final io.funnel.model.PreRankHead next) {
-        preRankHead = next != null ? next : io.funnel.engine.pipeline.Pipeline.DEFAULT_PRE_RANK;
+    public void preRankHead(final PreRankHead next) {
+        preRankHead = next != null ? next : Pipeline.DEFAULT_PRE_RANK;
     }
 
     /** Swaps the ranking model; requests already ranking keep the old one. */

@@ -197,13 +197,9 @@ public final class ServingStateBuilder {
                 .seed(config.model.seed)
                 .fit(version, RankFeatures.NAMES, "click", examples.x(), examples.click(), examples.rows());
         final float[] w = scorer.weights(0);
-        final StringBuilder weights = new StringBuilder();
-        for (int i = 0; i < w.length; i++) {
-            weights.append(i == 0 ? "" : ", ").append(RankFeatures.NAMES.get(i)).append('=')
-                    .append(String.format(java.util.Locale.ROOT, "%.3f", w[i]));
-        }
         log.accept(String.format("ranker: %s fitted on %d rows (%d positives) from %d users (%.1f s): %s", version,
-                examples.rows(), examples.positives(), examples.users(), seconds(t0), weights));
+                examples.rows(), examples.positives(), examples.users(), seconds(t0),
+                RankingExamples.describe(RankFeatures.NAMES, i -> w[i])));
         state.ranker(scorer, examples.predictionReference(scorer));
         final PreRankHead head = examples.fitPreRankHead(config.model.seed);
         state.preRankHead(head);
