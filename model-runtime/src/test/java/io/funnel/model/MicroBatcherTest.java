@@ -190,11 +190,14 @@ class MicroBatcherTest {
     @Test
     void idleThreadSpinsWhileRequestsArriveOftenAndTakesThemWithoutParking() throws Exception {
         final RecordingScorer scorer = new RecordingScorer(false);
-        // A spin far longer than the gap between these back-to-back requests.
+        // A spin far longer than the 2 ms gap between these requests. The gap matters: with back-to-back requests
+        // the woken test thread can preempt the batcher thread and enqueue the next request before the batcher
+        // polls again (seen in CI), so the batcher never finds its queue empty and never spins.
         try (MicroBatcher batcher = MicroBatcher.builder(scorer).spinMicros(500_000).build()) {
             for (int i = 0; i < 20; i++) {
                 final Future<float[]> scores = batcher.submit(RecordingScorer.block(2, i), 2);
                 assertArrayEquals(RecordingScorer.expected(2, i), await(scores));
+                Thread.sleep(2);
             }
             assertTrue(batcher.spins() > 0, "spun between back-to-back requests");
             assertTrue(batcher.spinHits() > 0, "a request arrived during a spin");
