@@ -125,10 +125,16 @@ public final class MicroBatcher implements AutoCloseable {
             return Future.failedFuture(BatchRejectedException.DEADLINE_EXCEEDED);
         }
         final Lane lane = pickLane();
-        final Request request = new Request(features, rows, deadlineNs, out, nowNs, Vertx.currentContext());
+        final Context context = Vertx.currentContext();
+        final Request request = new Request(features, rows, deadlineNs, out, nowNs, context);
         if (!lane.queue.offer(request)) {
             rejectedQueueFull.increment();
             return Future.failedFuture(BatchRejectedException.QUEUE_FULL);
+        }
+        if (context != null && context.isEventLoopContext() && Context.isOnEventLoopThread()) {
+            // The result comes back to this thread (runOnContext); until then it may busy-poll (EventLoopPolling).
+            request.polled = true;
+            EventLoopPolling.begin();
         }
         // Pairs with the batcher's volatile write of `parked` before its last look at the queue (no lost wake-up).
         VarHandle.fullFence();
@@ -254,6 +260,8 @@ public final class MicroBatcher implements AutoCloseable {
         final Promise<float[]> promise = Promise.promise();
         float[] out;
         Throwable failure;
+        /** Set on the submitting event loop, read there when the result arrives: counted by EventLoopPolling. */
+        boolean polled;
 
         Request(final float[] features, final int rows, final long deadlineNs, final float[] out,
                 final long enqueuedNs, final Context context) {
@@ -286,6 +294,9 @@ public final class MicroBatcher implements AutoCloseable {
         /** Runs on the caller's context. */
         @Override
         public void handle(final Void ignored) {
+            if (polled) {
+                EventLoopPolling.end();
+            }
             if (failure == null) {
                 promise.tryComplete(out);
             } else {

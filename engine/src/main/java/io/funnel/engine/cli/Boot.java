@@ -1,5 +1,6 @@
 package io.funnel.engine.cli;
 
+import io.funnel.engine.FunnelException;
 import io.funnel.engine.config.ConfigException;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
@@ -9,6 +10,7 @@ import io.funnel.engine.data.SyntheticGenerator;
 import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.server.FunnelServer;
+import io.funnel.model.EventLoopPolling;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
@@ -56,27 +58,24 @@ final class Boot {
                 .bundleState(ModelServing.bundleState(config, data))
                 .build(data);
         warmUp(config, state, data);
-        final int loops = config.server.eventLoops > 0
-                ? config.server.eventLoops
-                : Runtime.getRuntime().availableProcessors();
-        final Vertx vertx = Vertx.vertx(new VertxOptions()
-                .setEventLoopPoolSize(loops)
-                .setWorkerPoolSize(Math.max(4, loops * 2))
-                .setPreferNativeTransport(config.server.nativeTransport));
+        final int loops = eventLoops(config);
+        final Vertx vertx = vertx(config);
         final ModelServing models = ModelServing.open(config, state, vertx);
         final FunnelServer server;
         try {
             server = models.configure(FunnelServer.builder(config, state)).start(vertx).await(60, TimeUnit.SECONDS);
         } catch (final Exception e) {
             vertx.close();
-            throw new io.funnel.engine.FunnelException("cannot start the server on " + config.server.host + ":"
+            throw new FunnelException("cannot start the server on " + config.server.host + ":"
                     + config.server.port + ": " + e.getMessage(), e);
         }
         log(String.format("serving %d items on http://%s:%d%s (%d event loops, %s transport, model %s)",
                 state.itemCount(), config.server.host, server.port(),
                 server.binaryPort() < 0 ? "" : " and binary tcp://" + config.server.host + ":" + server.binaryPort(),
                 loops,
-                vertx.isNativeTransportEnabled() ? "epoll" : "nio", state.ranker().version()));
+                config.model.busyPollLoops ? "epoll (busy-polling while ranking)"
+                        : vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+                state.ranker().version()));
         final CountDownLatch stop = new CountDownLatch(1);
         final Thread hook = new Thread(stop::countDown, "funnel-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -96,6 +95,33 @@ final class Boot {
             log("shutdown took longer than 10 s; exiting anyway");
         }
         return 0;
+    }
+
+    /** Event loops the server runs: {@code server.eventLoops}, or one per core. */
+    static int eventLoops(final FunnelConfig config) {
+        return config.server.eventLoops > 0 ? config.server.eventLoops : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Starts Vert.x as the server needs it: {@link #eventLoops} loops, epoll where {@code server.nativeTransport}
+     * allows, and loops that busy-poll while ranking with {@code model.busyPollLoops}.
+     *
+     * @throws FunnelException if {@code model.busyPollLoops} is on and the epoll transport is not available
+     */
+    static Vertx vertx(final FunnelConfig config) {
+        final int loops = eventLoops(config);
+        final VertxOptions options = new VertxOptions()
+                .setEventLoopPoolSize(loops)
+                .setWorkerPoolSize(Math.max(4, loops * 2))
+                .setPreferNativeTransport(config.server.nativeTransport);
+        if (!config.model.busyPollLoops) {
+            return Vertx.vertx(options);
+        }
+        try {
+            return Vertx.builder().with(options).withTransport(EventLoopPolling.transport()).build();
+        } catch (final IllegalStateException e) {
+            throw new FunnelException("model.busyPollLoops: " + e.getMessage(), e);
+        }
     }
 
     /**

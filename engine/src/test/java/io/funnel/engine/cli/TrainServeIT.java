@@ -21,6 +21,7 @@ import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.server.FunnelServer;
 import io.funnel.features.UserRow;
+import io.funnel.model.EventLoopPolling;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,6 +97,8 @@ class TrainServeIT {
         config.model.bundles = bundles.toString();
         config.model.trainRanker = false;
         config.cpus.batcher = List.of(0); // pinned batcher thread (a refusal would only log a warning)
+        // The loop busy-polls while its rank requests are with the batcher, where epoll is available (Linux).
+        config.model.busyPollLoops = EventLoopPolling.available();
         config.budgets.put("total", "3s");
         config.budgets.put("retrieve", "2s");
         config.budgets.put("rank", "2s");
@@ -134,7 +137,7 @@ class TrainServeIT {
         final FunnelException corrupt = assertThrows(FunnelException.class,
                 () -> BundleState.read(copy, stateManifest, log));
         assertTrue(corrupt.getMessage().contains("embeddings.bin"), corrupt.getMessage());
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Boot.vertx(config);
         try (ModelServing models = ModelServing.open(config, state, vertx)) {
             final FunnelServer server = models.configure(FunnelServer.builder(config, state)).start(vertx)
                     .await(30, TimeUnit.SECONDS);

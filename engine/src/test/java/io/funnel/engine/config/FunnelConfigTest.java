@@ -69,6 +69,8 @@ class FunnelConfigTest {
                 unknown.getMessage());
         assertTrue(unknown.getMessage().contains("port"), "lists the known keys: " + unknown.getMessage());
         assertTrue(fails("server:\n  port: 70000\n").getMessage().contains("server.port: must be 0..65535, got 70000"));
+        assertTrue(fails("server:\n  nativeTransport: false\nmodel:\n  busyPollLoops: true\n").getMessage()
+                .contains("model.busyPollLoops: needs server.nativeTransport: true"));
         assertTrue(fails("budgets:\n  rank: fast\n").getMessage().contains("budgets.rank: expected a duration"));
         assertTrue(fails("budgets:\n  rank: -5ms\n").getMessage().contains("must be a positive duration"));
         assertTrue(fails("budgets:\n  total: 100ms\n  rank: 200ms\n").getMessage()

@@ -2,6 +2,7 @@ package io.funnel.loadtest.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.funnel.model.EventLoopPolling;
 import io.funnel.model.MicroBatcher;
 import io.funnel.model.RankerManifest;
 import io.funnel.model.SavedModelScorer;
@@ -72,7 +73,9 @@ public final class ModelBenchCommand implements Callable<Integer> {
             description = "Measured requests per size and path (default 3000)")
     int iterations;
 
-    @Option(names = "--warmup", defaultValue = "500", description = "Unmeasured requests per size and path")
+    @Option(names = "--warmup", defaultValue = "3000",
+            description = "Unmeasured requests per size and path (default 3000: with 500, JIT compilation still ran"
+                    + " during the first measured size and took the core a spinning thread needed)")
     int warmup;
 
     @Option(names = "--streams", defaultValue = "2", description = "Concurrent request streams (default 2)")
@@ -114,6 +117,10 @@ public final class ModelBenchCommand implements Callable<Integer> {
     @Option(names = "--spin-us", defaultValue = "0", description = "MicroBatcher spinMicros (default 0)")
     long spinMicros;
 
+    @Option(names = "--busy-poll", description = "Event loops busy-poll while a rank result is due"
+            + " (EventLoopPolling; the engine's model.busyPollLoops)")
+    boolean busyPoll;
+
     @Option(names = "--p99-budget-us", defaultValue = "15000",
             description = "p99 budget for the throughput ratio, microseconds (default 15000: the rank stage budget in"
                     + " config/funnel.yaml)")
@@ -140,7 +147,10 @@ public final class ModelBenchCommand implements Callable<Integer> {
         }
         final Path bundle = model != null ? model : trainSynthetic();
         final int loops = Math.max(1, streams);
-        final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
+        final VertxOptions vertxOptions = new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true);
+        final Vertx vertx = busyPoll
+                ? Vertx.builder().with(vertxOptions).withTransport(EventLoopPolling.transport()).build()
+                : Vertx.vertx(vertxOptions);
         try (SavedModelScorer savedModel = SavedModelScorer.forManifest(bundle, RankerManifest.read(bundle))
                         .intraOpThreads(intraOp).build()) {
             final TimedScorer scorer = new TimedScorer(savedModel);
@@ -149,7 +159,8 @@ public final class ModelBenchCommand implements Callable<Integer> {
             report.put("batcher", Map.of("max_batch", maxBatch, "max_delay_us", maxDelayMicros, "spin_us",
                     spinMicros));
             report.put("caller", "Vert.x event loops (" + loops + ", "
-                    + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
+                    + (busyPoll ? "epoll, busy-polling while a result is due"
+                            : vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
             final List<Map<String, Object>> latency = new ArrayList<>();
             try (MicroBatcher batcher = batcher(scorer, 1)) {
                 // Warm every size up before measuring any, so the first size does not pay for JIT compilation.
