@@ -114,7 +114,9 @@ final class TrainCommand implements Callable<Integer> {
         final double[] reference;
         try (SavedModelScorer scorer = SavedModelScorer.openBundle(dir.resolve("ranker"))) {
             reference = examples.predictionReference(scorer);
-            report = new Evaluator(cfg, Boot::log).maxUsers(maxUsers).ranker("tensorflow", scorer).evaluate(data);
+            // The evaluation's own logistic ranker fits on the same examples (same 80% split) as the one above.
+            report = new Evaluator(cfg, Boot::log).maxUsers(maxUsers).rankingExamples(examples)
+                    .ranker("tensorflow", scorer).evaluate(data);
         }
         System.out.print(report.table());
         Files.writeString(dir.resolve("eval.json"), report.json());

@@ -40,6 +40,7 @@ public final class Evaluator {
     private long seed = 11;
     private List<String> policies = List.of();
     private final Map<String, io.funnel.model.Scorer> extraRankers = new LinkedHashMap<>();
+    private RankingExamples rankingExamples;
 
     public Evaluator(final FunnelConfig config, final Consumer<String> log) {
         this.config = config;
@@ -82,6 +83,16 @@ public final class Evaluator {
             }
         }
         policies = List.copyOf(names);
+        return this;
+    }
+
+    /**
+     * Ranking examples already collected from the training split ({@link ServingStateBuilder#examples} of the first
+     * {@code trainFraction} of the log): the funnel's logistic ranker is fitted on them instead of collecting them
+     * again.
+     */
+    public Evaluator rankingExamples(final RankingExamples examples) {
+        this.rankingExamples = examples;
         return this;
     }
 
@@ -157,7 +168,7 @@ public final class Evaluator {
                     + data.size() + " events");
         }
         final Dataset train = data.slice(0, cut);
-        final ServingState state = new ServingStateBuilder(config, log).build(train);
+        final ServingState state = new ServingStateBuilder(config, log).rankingExamples(rankingExamples).build(train);
         final Pipeline funnel = ServingStateBuilder.offlinePipeline(state, config);
         final List<Channel> channels = Channels.create(state, config, false);
 

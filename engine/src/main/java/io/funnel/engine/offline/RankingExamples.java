@@ -52,9 +52,12 @@ public final class RankingExamples {
     private final int users;
     private final float[] all;
     private final int allRows;
+    private final int sourceEvents;
 
     private RankingExamples(final float[] x, final float[] click, final float[] like, final int[] group,
-            final int rows, final int positives, final int users, final float[] all, final int allRows) {
+            final int rows, final int positives, final int users, final float[] all, final int allRows,
+            final int sourceEvents) {
+        this.sourceEvents = sourceEvents;
         this.x = x;
         this.click = click;
         this.like = like;
@@ -168,7 +171,7 @@ public final class RankingExamples {
                 }
             }
         }
-        return new RankingExamples(x, click, like, group, rows, positives, usersWithRows, all, allRows);
+        return new RankingExamples(x, click, like, group, rows, positives, usersWithRows, all, allRows, data.size());
     }
 
     /**
@@ -227,7 +230,7 @@ public final class RankingExamples {
             pos += click[r] > 0.5f ? 1 : 0;
             n++;
         }
-        return new RankingExamples(sx, sc, sl, sg, n, pos, renumber.size(), all, allRows);
+        return new RankingExamples(sx, sc, sl, sg, n, pos, renumber.size(), all, allRows, sourceEvents);
     }
 
     /**
@@ -285,6 +288,11 @@ public final class RankingExamples {
                     .append(String.format(Locale.ROOT, "%.3f", weight.applyAsDouble(i)));
         }
         return b.toString();
+    }
+
+    /** Events of the log these examples were collected from (its first 90% built the state, the rest labelled). */
+    public int sourceEvents() {
+        return sourceEvents;
     }
 
     /** Row-major features, {@link #rows()} × {@link RankFeatures#WIDTH}. */

@@ -53,6 +53,7 @@ public final class ServingStateBuilder {
     private final FunnelConfig config;
     private final Consumer<String> log;
     private BundleState bundleState;
+    private RankingExamples examples;
 
     /** @param log receives one line per build step (for the CLI's progress output) */
     public ServingStateBuilder(final FunnelConfig config, final Consumer<String> log) {
@@ -66,6 +67,15 @@ public final class ServingStateBuilder {
      */
     public ServingStateBuilder bundleState(final BundleState state) {
         this.bundleState = state;
+        return this;
+    }
+
+    /**
+     * Fits the logistic ranker on these examples instead of collecting them again from the log passed to
+     * {@link #build}; they must have been collected ({@link #examples}) from that same log.
+     */
+    public ServingStateBuilder rankingExamples(final RankingExamples collected) {
+        this.examples = collected;
         return this;
     }
 
@@ -185,7 +195,11 @@ public final class ServingStateBuilder {
      */
     private void trainRanker(final Dataset data, final ServingState state) {
         final long t0 = System.nanoTime();
-        final RankingExamples examples = examples(data);
+        if (this.examples != null && this.examples.sourceEvents() != data.size()) {
+            throw new IllegalArgumentException("the ranking examples were collected from a log of "
+                    + this.examples.sourceEvents() + " events; this one has " + data.size());
+        }
+        final RankingExamples examples = this.examples != null ? this.examples : examples(data);
         if (!examples.enough()) {
             log.accept("ranker: too few examples (" + examples.positives() + " positives of " + examples.rows()
                     + "), keeping the built-in weights");

@@ -1,6 +1,7 @@
 package io.funnel.engine.offline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.funnel.engine.config.FunnelConfig;
@@ -26,6 +27,28 @@ class EvaluatorIT {
         assertEquals(10, report.row("funnel").listLength());
         assertTrue(funnel > popular, "NDCG@10 funnel " + funnel + " vs popular " + popular + "\n" + report.table());
         assertTrue(report.json().contains("\"funnel\": {\"recall_at_k\""), report.json());
+    }
+
+    @Test
+    void examplesCollectedOnceServeTheEvaluationToo() {
+        final Dataset data = new SyntheticGenerator().items(2_000).users(1_000).events(30_000).seed(5)
+                .endMs(1_763_856_000_000L).generate();
+        final FunnelConfig config = FunnelConfig.defaults();
+        config.channels.ann.buildThreads = 1; // a parallel HNSW build links in thread order: other candidates
+        final Dataset train = data.slice(0, (int) (data.size() * 0.8));
+        final RankingExamples examples = new ServingStateBuilder(config, line -> { }).examples(train);
+        assertEquals(train.size(), examples.sourceEvents());
+        final Evaluator.Report fresh = new Evaluator(config, line -> { }).maxUsers(300).evaluate(data);
+        final Evaluator.Report reused = new Evaluator(config, line -> { }).maxUsers(300).rankingExamples(examples)
+                .evaluate(data);
+        for (final Evaluator.Row row : fresh.rows()) {
+            assertEquals(row.ndcgAtK(), reused.row(row.method()).ndcgAtK(), row.method());
+            assertEquals(row.recallAtK(), reused.row(row.method()).recallAtK(), row.method());
+        }
+        // Examples from another slice are refused, not silently fitted.
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Evaluator(config, line -> { }).trainFraction(0.7).rankingExamples(examples).evaluate(data));
+        assertTrue(e.getMessage().contains("collected from a log of " + train.size() + " events"), e.getMessage());
     }
 
     @Test
