@@ -97,6 +97,11 @@ public final class FunnelConfig {
         public String embeddings = "bpr";
         /** Fit the ranker's weights on a held-out slice of the log (otherwise use built-in weights). */
         public boolean trainRanker = true;
+        /**
+         * Most users whose candidates become ranker training rows (a seeded sample of those active in the log's
+         * last 10%; up to 200 negatives each, see {@code RankingExamples}).
+         */
+        public int exampleUsers = 3000;
         public long seed = 7;
         /**
          * Folder of model bundles written by {@code funnel train} ({@code <folder>/<version>/ranker/...}); when set
@@ -460,6 +465,7 @@ public final class FunnelConfig {
         range(source, "data.generateEvents", data.generateEvents, 0, 1_000_000_000);
         range(source, "model.embeddingDim", model.embeddingDim, 2, 1024);
         range(source, "model.bprEpochs", model.bprEpochs, 1, 1000);
+        range(source, "model.exampleUsers", model.exampleUsers, 1, 10_000_000);
         range(source, "model.reloadPollSeconds", model.reloadPollSeconds, 0, 86_400);
         range(source, "model.maxBatch", model.maxBatch, 1, 1_000_000);
         range(source, "model.maxDelayMicros", model.maxDelayMicros, 0, 1_000_000);

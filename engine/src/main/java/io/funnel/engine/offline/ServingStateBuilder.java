@@ -231,7 +231,7 @@ public final class ServingStateBuilder {
      */
     public RankingExamples examples(final Dataset data) {
         final int cut = (int) (data.size() * 0.9);
-        return RankingExamples.collect(data, buildWithoutRanker(data.slice(0, cut)), config, 3000);
+        return RankingExamples.collect(data, buildWithoutRanker(data.slice(0, cut)), config, config.model.exampleUsers);
     }
 
     /** A fresh Chronicle store in the configured folder (its old files are removed: the log rebuilds it). */
