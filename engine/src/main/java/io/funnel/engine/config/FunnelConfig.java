@@ -101,12 +101,7 @@ public final class FunnelConfig {
          * Most users whose candidates become ranker training rows (a seeded sample of those active in the log's
          * last 10%; up to 200 negatives each, see {@code RankingExamples}).
          */
-        public int exampleUsers = 10_000;
-        /**
-         * Nearest users kept per user for the ranker's {@code user_knn} feature (cosine over item sets, built at
-         * start-up); 0 turns the feature off (it is then 0 for everybody).
-         */
-        public int userNeighbours = 50;
+        public int exampleUsers = 3000;
         public long seed = 7;
         /**
          * Folder of model bundles written by {@code funnel train} ({@code <folder>/<version>/ranker/...}); when set
@@ -471,7 +466,6 @@ public final class FunnelConfig {
         range(source, "model.embeddingDim", model.embeddingDim, 2, 1024);
         range(source, "model.bprEpochs", model.bprEpochs, 1, 1000);
         range(source, "model.exampleUsers", model.exampleUsers, 1, 10_000_000);
-        range(source, "model.userNeighbours", model.userNeighbours, 0, 1000);
         range(source, "model.reloadPollSeconds", model.reloadPollSeconds, 0, 86_400);
         range(source, "model.maxBatch", model.maxBatch, 1, 1_000_000);
         range(source, "model.maxDelayMicros", model.maxDelayMicros, 0, 1_000_000);

@@ -8,7 +8,6 @@ import io.funnel.engine.retrieval.CoVisitation;
 import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.Popularity;
 import io.funnel.engine.retrieval.SeenItems;
-import io.funnel.engine.retrieval.UserNeighbours;
 import io.funnel.features.FeatureStore;
 import io.funnel.model.PreRankHead;
 import io.funnel.model.Scorer;
@@ -29,7 +28,6 @@ public final class ServingState {
     private final VectorIndex index;
     private final ItemAttributes attributes;
     private final SeenItems seen;
-    private final UserNeighbours userNeighbours;
     private final int categoryCount;
     private final int userCount;
     private final int eventCount;
@@ -47,7 +45,7 @@ public final class ServingState {
 
     public ServingState(final String source, final FeatureStore store, final Popularity popularity,
             final CoVisitation coVisitation, final VectorIndex index, final ItemAttributes attributes,
-            final SeenItems seen, final UserNeighbours userNeighbours, final Scorer ranker, final int categoryCount, final int userCount,
+            final SeenItems seen, final Scorer ranker, final int categoryCount, final int userCount,
             final int eventCount, final BanditStats bandit, final LinUcbModel linUcb) {
         this.bandit = bandit;
         this.linUcb = linUcb;
@@ -58,7 +56,6 @@ public final class ServingState {
         this.index = index;
         this.attributes = attributes;
         this.seen = seen;
-        this.userNeighbours = userNeighbours;
         this.ranker = ranker;
         this.categoryCount = categoryCount;
         this.userCount = userCount;
@@ -100,11 +97,6 @@ public final class ServingState {
     }
 
     /** The shared LinUCB exploration model. */
-    /** Each user's nearest users by shared items (the {@code user_knn} rank feature). */
-    public UserNeighbours userNeighbours() {
-        return userNeighbours;
-    }
-
     public LinUcbModel linUcb() {
         return linUcb;
     }

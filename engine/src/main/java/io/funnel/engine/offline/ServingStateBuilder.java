@@ -19,7 +19,6 @@ import io.funnel.engine.retrieval.CoVisitation;
 import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.Popularity;
 import io.funnel.engine.retrieval.SeenItems;
-import io.funnel.engine.retrieval.UserNeighbours;
 import io.funnel.features.FeatureWriter;
 import io.funnel.features.ChronicleFeatureStore;
 import io.funnel.features.FeatureSchema;
@@ -96,8 +95,7 @@ public final class ServingStateBuilder {
 
     /** The hand-set ranker used before (or instead of) training: a sensible blend of the rank features. */
     public static LogisticScorer defaultRanker() {
-        // user_knn gets no built-in weight: its sign depends on the data (negative on MovieLens, positive on generated).
-        final float[] w = {1.0f, 2.0f, 1.0f, 1.0f, 0.3f, 0.1f, 1.5f, 0.2f, 0.5f, 0f};
+        final float[] w = {1.0f, 2.0f, 1.0f, 1.0f, 0.3f, 0.1f, 1.5f, 0.2f, 0.5f};
         return new LogisticScorer("builtin-1", RankFeatures.NAMES, List.of("click"), new float[][] {w},
                 new float[] {-3f});
     }
@@ -187,19 +185,8 @@ public final class ServingStateBuilder {
         for (int e = 0; e < n; e++) {
             bandit.record(data.item(e), data.type(e) != EventType.VIEW.ordinal());
         }
-        final long tNeighbours = System.nanoTime();
-        final int[][] itemsOf = new int[users][];
-        for (int u = 0; u < users; u++) {
-            itemsOf[u] = seen.get(userIds[u]);
-        }
-        final UserNeighbours neighbours = UserNeighbours.build(java.util.Arrays.copyOf(userIds, users), itemsOf,
-                items, config.model.userNeighbours);
-        if (neighbours.k() > 0) {
-            log.accept(String.format("user neighbours: %d per user for %d users (%.1f s)", neighbours.k(), users,
-                    seconds(tNeighbours)));
-        }
         return new ServingState(data.name(), store, popularity, coVisitation, index,
-                attributes, seen, neighbours, defaultRanker(), data.categoryCount(), users, n, bandit,
+                attributes, seen, defaultRanker(), data.categoryCount(), users, n, bandit,
                 new LinUcbModel(ExplorationFeatures.WIDTH));
     }
 

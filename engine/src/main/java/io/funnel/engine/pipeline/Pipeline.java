@@ -7,7 +7,6 @@ import io.funnel.engine.offline.ServingState;
 import io.funnel.engine.retrieval.Channel;
 import io.funnel.engine.retrieval.ItemAttributes;
 import io.funnel.engine.retrieval.SeenItems;
-import io.funnel.engine.retrieval.UserNeighbours;
 import io.funnel.engine.rerank.ReRankPolicies;
 import io.funnel.engine.rerank.ReRankPolicy;
 import io.funnel.features.ItemColumns;
@@ -474,8 +473,7 @@ public final class Pipeline {
         ctx.ensureScratch(set.count(), RankFeatures.WIDTH);
         final Scratch s = scratch.get();
         RankFeatures.categoryShares(ctx.user(), state.attributes().categories(), s.categoryShare);
-        s.neighbours.load(state.userNeighbours(), ctx.request().userId(), state.seen());
-        rankFeatures.fill(ctx, set, ctx.items(), s.categoryShare, s.neighbours, ctx.features);
+        rankFeatures.fill(ctx, set, ctx.items(), s.categoryShare, ctx.features);
     }
 
     /** Stage 7: the ranking model over every surviving candidate, in one call on this thread. */
@@ -562,7 +560,6 @@ public final class Pipeline {
         final java.util.SplittableRandom random = new java.util.SplittableRandom(0x5eed);
 
         final float[] zeroVector;
-        final UserNeighbours.Accumulator neighbours = new UserNeighbours.Accumulator();
         private float[] preRankFeatures = new float[4096];
 
         Scratch(final int categoryCount, final int dimension) {

@@ -1,7 +1,6 @@
 package io.funnel.engine.pipeline;
 
 import io.funnel.engine.retrieval.Popularity;
-import io.funnel.engine.retrieval.UserNeighbours;
 import io.funnel.features.ItemColumns;
 import io.funnel.features.UserRow;
 import java.util.List;
@@ -16,7 +15,7 @@ public final class RankFeatures {
     /** Feature names in column order. */
     public static final List<String> NAMES = List.of(
             "dot", "itemcf", "popular", "ann", "log_popularity", "trending", "category_affinity", "freshness",
-            "channel_count", "user_knn");
+            "channel_count");
     /** Number of features per row. */
     public static final int WIDTH = NAMES.size();
     private static final double FRESHNESS_DAYS = 14.0;
@@ -41,10 +40,9 @@ public final class RankFeatures {
      *
      * @param categoryShare per category, the share of the user's recent items in it (scratch filled by
      *     {@link #categoryShares})
-     * @param neighbours the request user's neighbourhood, loaded ({@link UserNeighbours.Accumulator#load})
      */
     public void fill(final RequestContext ctx, final CandidateSet set, final ItemColumns items,
-            final float[] categoryShare, final UserNeighbours.Accumulator neighbours, final float[] out) {
+            final float[] categoryShare, final float[] out) {
         final int n = set.count();
         final int dim = items.dimension();
         final float[] emb = items.embeddings();
@@ -72,7 +70,6 @@ public final class RankFeatures {
             out[row + 6] = category >= 0 && category < categoryShare.length ? categoryShare[category] : 0f;
             out[row + 7] = (float) Math.exp(-ageDays / FRESHNESS_DAYS);
             out[row + 8] = Integer.bitCount(set.mask(i));
-            out[row + 9] = neighbours.share(ordinal);
         }
     }
 
