@@ -239,6 +239,16 @@ public final class RankingExamples {
      * candidates, which is what ranking needs (a pointwise AUC also rewards telling users apart).
      */
     public double ndcgAt(final float[] scores, final int k) {
+        final double[] perUser = ndcgPerUser(scores, k);
+        double sum = 0;
+        for (final double v : perUser) {
+            sum += v;
+        }
+        return perUser.length == 0 ? 0 : sum / perUser.length;
+    }
+
+    /** Each user's NDCG@{@code k} (see {@link #ndcgAt}), for users with at least one clicked row. */
+    public double[] ndcgPerUser(final float[] scores, final int k) {
         final Int2ObjectHashMap<IntArrayList> byUser = new Int2ObjectHashMap<>();
         for (int r = 0; r < rows; r++) {
             byUser.computeIfAbsent(group[r], g -> new IntArrayList()).addInt(r);
@@ -246,7 +256,7 @@ public final class RankingExamples {
         float[] userScores = new float[0];
         int[] order = new int[0];
         long[] scratch = new long[0];
-        double sum = 0;
+        final double[] perUser = new double[byUser.size()];
         int counted = 0;
         for (final IntArrayList list : byUser.values()) {
             final int n = list.size();
@@ -269,10 +279,9 @@ public final class RankingExamples {
             for (int i = 0; i < shown; i++) {
                 dcg += click[list.getInt(order[i])] > 0.5f ? Evaluator.discount(i) : 0;
             }
-            sum += dcg / Evaluator.idealDcg(relevant, k);
-            counted++;
+            perUser[counted++] = dcg / Evaluator.idealDcg(relevant, k);
         }
-        return counted == 0 ? 0 : sum / counted;
+        return java.util.Arrays.copyOf(perUser, counted);
     }
 
     /** {@code name=weight, ...} of a head, for logs. */
