@@ -21,7 +21,6 @@ import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
 import io.funnel.engine.offline.Channels;
 import io.funnel.engine.offline.ServingState;
-import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.retrieval.Channel;
 import io.vertx.core.Vertx;
 import java.io.DataInputStream;
@@ -64,13 +63,15 @@ class BinaryApiIT {
     private static FunnelServer server;
     private static FunnelClient client;
 
+    private static ServerFixtures.Running running;
+
     @BeforeAll
     static void start() throws Exception {
-        data = ServerFixtures.catalog();
-        final FunnelConfig config = config();
-        state = new ServingStateBuilder(config, line -> { }).build(data);
-        vertx = Vertx.vertx();
-        server = FunnelServer.builder(config, state).start(vertx).await(30, TimeUnit.SECONDS);
+        running = ServerFixtures.Running.start();
+        data = running.data();
+        state = running.state();
+        vertx = running.vertx();
+        server = running.server();
         client = FunnelClient.builder().port(server.binaryPort()).connections(2).timeout(Duration.ofSeconds(30))
                 .connect().get(10, TimeUnit.SECONDS);
     }
@@ -84,11 +85,8 @@ class BinaryApiIT {
         if (client != null) {
             client.close();
         }
-        if (server != null) {
-            server.close().await(10, TimeUnit.SECONDS);
-        }
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
+        if (running != null) {
+            running.close();
         }
     }
 

@@ -11,7 +11,6 @@ import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
 import io.funnel.engine.offline.Channels;
 import io.funnel.engine.offline.ServingState;
-import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.retrieval.Channel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -41,13 +40,15 @@ class FunnelServerIT {
     private static ServingState state;
     private static FunnelServer server;
 
+    private static ServerFixtures.Running running;
+
     @BeforeAll
     static void start() throws Exception {
-        data = ServerFixtures.catalog();
-        final FunnelConfig config = config();
-        state = new ServingStateBuilder(config, line -> { }).build(data);
-        vertx = Vertx.vertx();
-        server = FunnelServer.builder(config, state).start(vertx).await(30, TimeUnit.SECONDS);
+        running = ServerFixtures.Running.start();
+        data = running.data();
+        state = running.state();
+        vertx = running.vertx();
+        server = running.server();
         client = vertx.createHttpClient();
     }
 
@@ -57,11 +58,8 @@ class FunnelServerIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close().await(10, TimeUnit.SECONDS);
-        }
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
+        if (running != null) {
+            running.close();
         }
     }
 

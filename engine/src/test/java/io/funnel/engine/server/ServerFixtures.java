@@ -3,9 +3,13 @@ package io.funnel.engine.server;
 import io.funnel.engine.config.FunnelConfig;
 import io.funnel.engine.data.Dataset;
 import io.funnel.engine.data.SyntheticGenerator;
+import io.funnel.engine.offline.ServingState;
+import io.funnel.engine.offline.ServingStateBuilder;
 import io.funnel.engine.pipeline.Candidates;
 import io.funnel.engine.pipeline.RequestContext;
 import io.funnel.engine.retrieval.Channel;
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
 
 /** What the server integration tests share: a small catalog, a test configuration, a channel too slow to wait for. */
 public final class ServerFixtures {
@@ -34,6 +38,32 @@ public final class ServerFixtures {
         config.budgets.put("rank", "300ms");
         config.budgets.put("reRank", "300ms");
         return config.validate("test");
+    }
+
+    /** A server started over {@link #catalog()} and {@link #config()} on its own Vert.x; {@link #close} stops both. */
+    record Running(Dataset data, ServingState state, Vertx vertx, FunnelServer server) implements AutoCloseable {
+        static Running start() throws Exception {
+            final Dataset data = catalog();
+            final FunnelConfig config = config();
+            final ServingState state = new ServingStateBuilder(config, line -> { }).build(data);
+            final Vertx vertx = Vertx.vertx();
+            try {
+                return new Running(data, state, vertx,
+                        FunnelServer.builder(config, state).start(vertx).await(30, TimeUnit.SECONDS));
+            } catch (final Exception e) {
+                vertx.close().await(10, TimeUnit.SECONDS);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                server.close().await(10, TimeUnit.SECONDS);
+            } finally {
+                vertx.close().await(10, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /**
