@@ -59,6 +59,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Configuration file (defaults otherwise).")
     Path config;
 
+    @Option(names = "--embeddings", defaultValue = "tensorflow", description = "Retrieval embeddings of the bundle"
+            + " (and of the states the ranker is trained and evaluated on): tensorflow (matrix factorisation trained"
+            + " with TensorFlow, the default) or bpr (the plain-Java BPR trainer).")
+    String embeddings;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the model (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -82,10 +87,17 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Bitwise-reproducible SIMD sums (read once, when the kernels load: before any index or score is built).
         System.setProperty("funnel.vectorOps.fixedOrder", "true");
+        if (!"tensorflow".equals(embeddings) && !"bpr".equals(embeddings)) {
+            throw new IllegalArgumentException("--embeddings must be tensorflow or bpr, got '" + embeddings + "'");
+        }
         final FunnelConfig cfg = config != null ? FunnelConfig.load(config) : FunnelConfig.defaults();
         // A parallel HNSW build links in thread-timing order: the bundle's index and the candidates (hence the
         // training rows) of the examples' and evaluation's states would differ from run to run.
         cfg.channels.ann.buildThreads = 1;
+        // The bundle serves these embeddings (BundleState), so the ranker learns and is evaluated on the same kind
+        // of vectors: its dot and ann features would otherwise come from one trainer in training and another in
+        // serving.
+        cfg.model.embeddings = embeddings;
         final Dataset data = DatasetReader.read(interactions, DatasetFormat.parse(format));
         Boot.log(String.format("read %d items and %d interactions from %s", data.itemCount(), data.size(),
                 interactions));

@@ -109,10 +109,12 @@ public final class BundleState {
         final int[] itemOf = numbered.itemOf();
         final int userCount = Math.max(1, numbered.count());
         final int itemCount = data.itemCount();
-        final BprTrainer.Embeddings emb = ServingStateBuilder.trainEmbeddings(config, "tensorflow", userOf, itemOf, n,
-                userCount, itemCount);
-        log.accept(String.format("retrieval embeddings (TensorFlow MF): %d users x %d items x %d dims (%.1f s)",
-                numbered.count(), itemCount, emb.dimension(), (System.nanoTime() - t0) / 1e9));
+        final boolean tensorflow = !"bpr".equals(config.model.embeddings);
+        final BprTrainer.Embeddings emb = ServingStateBuilder.trainEmbeddings(config,
+                tensorflow ? "tensorflow" : "bpr", userOf, itemOf, n, userCount, itemCount);
+        log.accept(String.format("retrieval embeddings (%s): %d users x %d items x %d dims (%.1f s)",
+                tensorflow ? "TensorFlow MF" : "Java BPR", numbered.count(), itemCount, emb.dimension(),
+                (System.nanoTime() - t0) / 1e9));
         final Path dir = versionDir.resolve(DIR);
         Files.createDirectories(dir);
         final int knownUsers = numbered.count();
@@ -140,7 +142,8 @@ public final class BundleState {
             final VectorIndex index = new ServingStateBuilder(config, log).buildIndex(vectors, emb.dimension());
             ((HnswVectorIndex) index).save(dir.resolve(INDEX));
         }
-        manifestState.put("embeddings", "TensorFlow matrix factorisation (BPR loss)");
+        manifestState.put("embeddings", tensorflow ? "TensorFlow matrix factorisation (BPR loss)"
+                : "Java BPR matrix factorisation");
         manifestState.put("dimension", emb.dimension());
         manifestState.put("items", itemCount);
         manifestState.put("users", numbered.count());

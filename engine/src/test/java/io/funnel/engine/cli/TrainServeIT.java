@@ -83,6 +83,12 @@ class TrainServeIT {
             assertTrue(Files.exists(version.resolve(file)), file + " in the bundle");
         }
         final JsonNode manifest = JSON.readTree(version.resolve("manifest.json").toFile());
+        assertEquals("TensorFlow matrix factorisation (BPR loss)", manifest.get("state").get("embeddings").asText(),
+                "--embeddings defaults to tensorflow");
+        assertTrue(new CommandLine(new TrainCommand()).execute("--interactions", data.toString(), "--format",
+                "generated", "--out", dir.resolve("refused").toString(), "--embeddings", "word2vec") != 0,
+                "an unknown --embeddings is refused");
+        assertTrue(!Files.exists(dir.resolve("refused")), "and nothing is written");
         assertEquals(TrainCommand.BUNDLE_FORMAT, manifest.get("format").asText());
         assertTrue(manifest.get("metrics").get("auc_click").asDouble() > 0.6, "the ranker learned: " + manifest);
         assertEquals(20, manifest.get("prediction_reference").size());
