@@ -112,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
         final Path dir = out.resolve(version);
         final Map<String, Double> modelMetrics;
         final long start = System.nanoTime();
-        final PreRankHead preRank = examples.fitPreRankHead(seed);
+        final PreRankHead preRank = examples.fitPreRankHead();
         Boot.log("pre-rank head: " + RankingExamples.describe(preRank));
         final int[] size = modelSize(examples);
         try (TrainedRanker trained = new RankerTrainer().seed(seed).epochs(epochs).hidden(size[0])

@@ -178,7 +178,7 @@ public final class RankingExamples {
      * Fits the pre-ranker's linear head ({@link Pipeline#PRE_RANK_FEATURES}) to the click labels with logistic
      * regression: the rows cover the whole merged candidate list, before any pre-rank cut.
      */
-    public PreRankHead fitPreRankHead(final long seed) {
+    public PreRankHead fitPreRankHead() {
         final List<String> names = Pipeline.PRE_RANK_FEATURES;
         final int f = names.size();
         final int[] columns = new int[f];
@@ -192,7 +192,7 @@ public final class RankingExamples {
                 subset[r * f + i] = x[r * width + columns[i]];
             }
         }
-        final LogisticScorer fit = new LogisticTrainer().seed(seed).fit("pre-rank", names, "click", subset, click,
+        final LogisticScorer fit = new LogisticTrainer().fit("pre-rank", names, "click", subset, click,
                 rows);
         final List<Float> weights = new ArrayList<>(f);
         for (final float w : fit.weights(0)) {

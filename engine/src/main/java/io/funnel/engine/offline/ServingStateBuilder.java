@@ -208,14 +208,13 @@ public final class ServingStateBuilder {
         final String version = "logistic-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
                 .withZone(ZoneOffset.UTC).format(Instant.now());
         final LogisticScorer scorer = new LogisticTrainer()
-                .seed(config.model.seed)
                 .fit(version, RankFeatures.NAMES, "click", examples.x(), examples.click(), examples.rows());
         final float[] w = scorer.weights(0);
         log.accept(String.format("ranker: %s fitted on %d rows (%d positives) from %d users (%.1f s): %s", version,
                 examples.rows(), examples.positives(), examples.users(), seconds(t0),
                 RankingExamples.describe(RankFeatures.NAMES, i -> w[i])));
         state.ranker(scorer, examples.predictionReference(scorer));
-        final PreRankHead head = examples.fitPreRankHead(config.model.seed);
+        final PreRankHead head = examples.fitPreRankHead();
         state.preRankHead(head);
         log.accept("pre-rank head: " + RankingExamples.describe(head));
         final float[][] edges = new float[ServingState.DRIFT_FEATURES.size()][];

@@ -47,7 +47,7 @@ class RankingExamplesTest {
 
     @Test
     void preRankHeadIsFittedOnThePreRankFeaturesAndBeatsARandomOrder() {
-        final PreRankHead head = examples.fitPreRankHead(7);
+        final PreRankHead head = examples.fitPreRankHead();
         assertEquals(Pipeline.PRE_RANK_FEATURES, head.featureNames());
         final float[] scores = new float[examples.rows()];
         final float[] noise = new float[examples.rows()];

@@ -2,50 +2,37 @@ package io.funnel.model.train;
 
 import io.funnel.model.LogisticScorer;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
- * Fits a logistic regression with mini-batch-free SGD, L2 regularisation and per-feature standardisation folded
- * back into the weights. Deterministic for a seed. Used for the in-memory ranker and for tests.
+ * Fits a logistic regression to convergence by Newton's method (iteratively reweighted least squares) with an L2
+ * penalty on the standardised weights (not on the bias); the standardisation is folded back into the weights. The
+ * problem is convex and the fit is exact to {@link #TOLERANCE}, so the weights depend only on the rows, not on their
+ * order or a seed. Cost: {@code rows × features²} per iteration, typically 6–10 iterations; meant for the handful of
+ * dense features of the in-memory ranker and the pre-rank head.
  *
  * <p>Threading: a trainer instance is confined to one thread.
  */
 public final class LogisticTrainer {
-    private int epochs = 8;
-    private float learningRate = 0.05f;
-    private float l2 = 1e-5f;
-    private long seed = 42;
+    /** Iterations stop once no standardised weight moves by more than this. */
+    static final double TOLERANCE = 1e-6;
+    private int maxIterations = 50;
+    private double l2 = 1e-4;
 
-    /** Number of passes over the data (default 8). */
-    public LogisticTrainer epochs(final int value) {
+    /** Most Newton iterations (default 50; a fit usually converges in 6–10). */
+    public LogisticTrainer maxIterations(final int value) {
         if (value <= 0) {
-            throw new IllegalArgumentException("epochs must be positive, got " + value);
+            throw new IllegalArgumentException("maxIterations must be positive, got " + value);
         }
-        epochs = value;
+        maxIterations = value;
         return this;
     }
 
-    /** SGD step size (default 0.05). */
-    public LogisticTrainer learningRate(final float value) {
-        if (!(value > 0)) {
-            throw new IllegalArgumentException("learningRate must be positive, got " + value);
-        }
-        learningRate = value;
-        return this;
-    }
-
-    /** L2 penalty per step (default 1e-5). */
-    public LogisticTrainer l2(final float value) {
-        if (value < 0) {
+    /** L2 penalty per row on the standardised weights: the fit minimises mean log-loss + l2/2 |w|² (default 1e-4). */
+    public LogisticTrainer l2(final double value) {
+        if (!(value >= 0)) {
             throw new IllegalArgumentException("l2 must be >= 0, got " + value);
         }
         l2 = value;
-        return this;
-    }
-
-    /** Seed of the example order (default 42). */
-    public LogisticTrainer seed(final long value) {
-        seed = value;
         return this;
     }
 
@@ -63,7 +50,7 @@ public final class LogisticTrainer {
             throw new IllegalArgumentException("need rows > 0 and x of rows*features values: rows=" + rows
                     + ", x.length=" + x.length + ", y.length=" + y.length + ", features=" + f);
         }
-        // Standardise so one learning rate suits every feature, then fold the scaling back into the weights.
+        // Standardise so that one penalty suits every feature, then fold the scaling back into the weights.
         final double[] mean = new double[f];
         final double[] std = new double[f];
         for (int r = 0; r < rows; r++) {
@@ -86,45 +73,98 @@ public final class LogisticTrainer {
                 std[i] = 1; // a constant feature: leave it to the bias
             }
         }
-        final float[] w = new float[f];
-        float b = 0f;
-        final int[] order = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            order[i] = i;
-        }
-        final SplittableRandom random = new SplittableRandom(seed);
-        final float[] z = new float[f];
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            shuffle(order, random);
-            final float lr = learningRate / (1 + epoch);
-            for (final int r : order) {
-                float dot = b;
+        // theta = (w_0 .. w_{f-1}, bias) on the standardised features z.
+        final int n = f + 1;
+        final double[] theta = new double[n];
+        final double[] z = new double[n];
+        final double[] gradient = new double[n];
+        final double[][] hessian = new double[n][n];
+        z[f] = 1;
+        for (int iteration = 0; iteration < maxIterations; iteration++) {
+            java.util.Arrays.fill(gradient, 0);
+            for (final double[] row : hessian) {
+                java.util.Arrays.fill(row, 0);
+            }
+            for (int r = 0; r < rows; r++) {
+                double dot = theta[f];
                 for (int i = 0; i < f; i++) {
-                    z[i] = (float) ((x[r * f + i] - mean[i]) / std[i]);
-                    dot += w[i] * z[i];
+                    z[i] = (x[r * f + i] - mean[i]) / std[i];
+                    dot += theta[i] * z[i];
                 }
-                final float g = LogisticScorer.sigmoid(dot) - y[r];
-                for (int i = 0; i < f; i++) {
-                    w[i] -= lr * (g * z[i] + l2 * w[i]);
+                final double p = 1 / (1 + Math.exp(-dot));
+                final double residual = p - y[r];
+                final double weight = Math.max(p * (1 - p), 1e-12);
+                for (int i = 0; i < n; i++) {
+                    gradient[i] += residual * z[i];
+                    for (int j = 0; j <= i; j++) {
+                        hessian[i][j] += weight * z[i] * z[j];
+                    }
                 }
-                b -= lr * g;
+            }
+            for (int i = 0; i < n; i++) {
+                gradient[i] /= rows;
+                for (int j = 0; j <= i; j++) {
+                    hessian[i][j] /= rows;
+                    hessian[j][i] = hessian[i][j];
+                }
+            }
+            for (int i = 0; i < f; i++) {
+                gradient[i] += l2 * theta[i];
+                hessian[i][i] += l2;
+            }
+            hessian[f][f] += 1e-12; // keeps the system solvable when every label is the same
+            final double[] step = solve(hessian, gradient);
+            double largest = 0;
+            for (int i = 0; i < n; i++) {
+                theta[i] -= step[i];
+                largest = Math.max(largest, Math.abs(step[i]));
+            }
+            if (largest < TOLERANCE) {
+                break;
             }
         }
         final float[] raw = new float[f];
-        double bias = b;
+        double bias = theta[f];
         for (int i = 0; i < f; i++) {
-            raw[i] = (float) (w[i] / std[i]);
-            bias -= w[i] * mean[i] / std[i];
+            raw[i] = (float) (theta[i] / std[i]);
+            bias -= theta[i] * mean[i] / std[i];
         }
         return new LogisticScorer(version, featureNames, List.of(head), new float[][] {raw}, new float[] {(float) bias});
     }
 
-    static void shuffle(final int[] a, final SplittableRandom random) {
-        for (int i = a.length - 1; i > 0; i--) {
-            final int j = random.nextInt(i + 1);
-            final int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
+    /** Solves {@code a · s = b} by Gaussian elimination with partial pivoting ({@code a} is overwritten). */
+    private static double[] solve(final double[][] a, final double[] b) {
+        final int n = b.length;
+        final double[] v = b.clone();
+        for (int c = 0; c < n; c++) {
+            int pivot = c;
+            for (int r = c + 1; r < n; r++) {
+                if (Math.abs(a[r][c]) > Math.abs(a[pivot][c])) {
+                    pivot = r;
+                }
+            }
+            final double[] rowSwap = a[c];
+            a[c] = a[pivot];
+            a[pivot] = rowSwap;
+            final double t = v[c];
+            v[c] = v[pivot];
+            v[pivot] = t;
+            for (int r = c + 1; r < n; r++) {
+                final double m = a[r][c] / a[c][c];
+                for (int k = c; k < n; k++) {
+                    a[r][k] -= m * a[c][k];
+                }
+                v[r] -= m * v[c];
+            }
         }
+        final double[] s = new double[n];
+        for (int r = n - 1; r >= 0; r--) {
+            double sum = v[r];
+            for (int k = r + 1; k < n; k++) {
+                sum -= a[r][k] * s[k];
+            }
+            s[r] = sum / a[r][r];
+        }
+        return s;
     }
 }

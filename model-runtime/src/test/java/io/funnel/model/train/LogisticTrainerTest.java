@@ -1,6 +1,6 @@
 package io.funnel.model.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,18 +38,63 @@ class LogisticTrainerTest {
     }
 
     @Test
-    void deterministicForASeed() {
-        final float[][] d = data(2_000, 2);
+    void theFitIsTheOptimumWhateverTheRowOrder() {
+        final int rows = 2_000;
+        final float[][] d = data(rows, 2);
         final List<String> names = List.of("a", "b", "c");
-        assertArrayEquals(new LogisticTrainer().seed(3).fit("t", names, "h", d[0], d[1], 2_000).weights(0),
-                new LogisticTrainer().seed(3).fit("t", names, "h", d[0], d[1], 2_000).weights(0));
+        final double l2 = 1e-3;
+        final LogisticScorer fit = new LogisticTrainer().l2(l2).fit("t", names, "h", d[0], d[1], rows);
+        // At the optimum the penalised gradient vanishes: mean (p - y) x_i + l2 w_i / std_i^2 = 0 on raw features
+        // (the penalty is on standardised weights w_i * std_i).
+        final double[] std = new double[3];
+        final double[] mean = new double[3];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < 3; i++) {
+                mean[i] += d[0][r * 3 + i] / rows;
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < 3; i++) {
+                std[i] += Math.pow(d[0][r * 3 + i] - mean[i], 2) / rows;
+            }
+        }
+        final double[] gradient = new double[4];
+        final float[] w = fit.weights(0);
+        for (int r = 0; r < rows; r++) {
+            double dot = fit.bias(0);
+            for (int i = 0; i < 3; i++) {
+                dot += w[i] * d[0][r * 3 + i];
+            }
+            final double residual = 1 / (1 + Math.exp(-dot)) - d[1][r];
+            for (int i = 0; i < 3; i++) {
+                gradient[i] += residual * (d[0][r * 3 + i] - mean[i]) / Math.sqrt(std[i]) / rows;
+            }
+            gradient[3] += residual / rows;
+        }
+        for (int i = 0; i < 3; i++) {
+            gradient[i] += l2 * w[i] * Math.sqrt(std[i]);
+            assertTrue(Math.abs(gradient[i]) < 1e-4, "gradient " + i + " = " + gradient[i]);
+        }
+        assertTrue(Math.abs(gradient[3]) < 1e-4, "bias gradient " + gradient[3]);
+        // Rows in reverse order: the same weights (no seed, no order effects), up to float rounding.
+        final float[] rx = new float[rows * 3];
+        final float[] ry = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(d[0], r * 3, rx, (rows - 1 - r) * 3, 3);
+            ry[rows - 1 - r] = d[1][r];
+        }
+        final float[] reversed = new LogisticTrainer().l2(l2).fit("t", names, "h", rx, ry, rows).weights(0);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(w[i], reversed[i], 1e-4 * Math.abs(w[i]) + 1e-6, "weight " + i);
+        }
     }
 
     @Test
     void rejectsBadShapes() {
         assertThrows(IllegalArgumentException.class,
                 () -> new LogisticTrainer().fit("t", List.of("a"), "h", new float[1], new float[2], 2));
-        assertThrows(IllegalArgumentException.class, () -> new LogisticTrainer().epochs(0));
+        assertThrows(IllegalArgumentException.class, () -> new LogisticTrainer().maxIterations(0));
+        assertThrows(IllegalArgumentException.class, () -> new LogisticTrainer().l2(-1));
     }
 
     @Test
