@@ -7,8 +7,8 @@ import java.util.List;
  * Fits a logistic regression to convergence by Newton's method (iteratively reweighted least squares) with an L2
  * penalty on the standardised weights (not on the bias); the standardisation is folded back into the weights. The
  * problem is convex and the fit is exact to {@link #TOLERANCE}, so the weights depend only on the rows, not on their
- * order or a seed. Cost: {@code rows × features²} per iteration, typically 6–10 iterations; meant for the handful of
- * dense features of the in-memory ranker and the pre-rank head.
+ * order or a seed. Cost: {@code rows × features²} per iteration, until no standardised weight moves by more than
+ * {@link #TOLERANCE}; meant for the handful of dense features of the in-memory ranker and the pre-rank head.
  *
  * <p>Threading: a trainer instance is confined to one thread.
  */
@@ -18,7 +18,7 @@ public final class LogisticTrainer {
     private int maxIterations = 50;
     private double l2 = 1e-4;
 
-    /** Most Newton iterations (default 50; a fit usually converges in 6–10). */
+    /** Most Newton iterations (default 50). */
     public LogisticTrainer maxIterations(final int value) {
         if (value <= 0) {
             throw new IllegalArgumentException("maxIterations must be positive, got " + value);
