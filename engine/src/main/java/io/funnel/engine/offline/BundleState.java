@@ -109,9 +109,9 @@ public final class BundleState {
         final int[] itemOf = numbered.itemOf();
         final int userCount = Math.max(1, numbered.count());
         final int itemCount = data.itemCount();
-        final boolean tensorflow = !"bpr".equals(config.model.embeddings);
-        final BprTrainer.Embeddings emb = ServingStateBuilder.trainEmbeddings(config,
-                tensorflow ? "tensorflow" : "bpr", userOf, itemOf, n, userCount, itemCount);
+        final boolean tensorflow = "tensorflow".equals(config.model.embeddings);
+        final BprTrainer.Embeddings emb = ServingStateBuilder.trainEmbeddings(config, userOf, itemOf, n, userCount,
+                itemCount);
         log.accept(String.format("retrieval embeddings (%s): %d users x %d items x %d dims (%.1f s)",
                 tensorflow ? "TensorFlow MF" : "Java BPR", numbered.count(), itemCount, emb.dimension(),
                 (System.nanoTime() - t0) / 1e9));

@@ -121,7 +121,7 @@ public final class ServingStateBuilder {
         final int users = numbered.count();
 
         final BprTrainer.Embeddings emb = bundle != null ? fromBundle(bundle, users, userIds, items)
-                : trainEmbeddings(config, config.model.embeddings, userOf, itemOf, n, users, items);
+                : trainEmbeddings(config, userOf, itemOf, n, users, items);
         log.accept(String.format("embeddings: %d users x %d items x %d dims, %s (%.1f s)", users, items,
                 emb.dimension(), bundle != null ? "from the bundle"
                         : config.model.embeddings + ", " + config.model.bprEpochs + " epochs", seconds(t0)));
@@ -292,12 +292,12 @@ public final class ServingStateBuilder {
     }
 
     /**
-     * Retrieval embeddings of a log with {@code trainer} ({@code bpr} or {@code tensorflow}, as {@code model.embeddings})
-     * and the configured dimension, epochs and seed.
+     * Retrieval embeddings of a log with the configured trainer ({@code model.embeddings}: {@code bpr} or
+     * {@code tensorflow}), dimension, epochs and seed.
      */
-    static BprTrainer.Embeddings trainEmbeddings(final FunnelConfig config, final String trainer, final int[] userOf,
-            final int[] itemOf, final int n, final int users, final int items) {
-        if ("tensorflow".equals(trainer)) {
+    static BprTrainer.Embeddings trainEmbeddings(final FunnelConfig config, final int[] userOf, final int[] itemOf,
+            final int n, final int users, final int items) {
+        if ("tensorflow".equals(config.model.embeddings)) {
             return new io.funnel.model.train.TfMfTrainer()
                     .dimension(config.model.embeddingDim)
                     .epochs(config.model.bprEpochs)
