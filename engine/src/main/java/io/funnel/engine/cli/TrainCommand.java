@@ -87,9 +87,6 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Bitwise-reproducible SIMD sums (read once, when the kernels load: before any index or score is built).
         System.setProperty("funnel.vectorOps.fixedOrder", "true");
-        if (!"tensorflow".equals(embeddings) && !"bpr".equals(embeddings)) {
-            throw new IllegalArgumentException("--embeddings must be tensorflow or bpr, got '" + embeddings + "'");
-        }
         final FunnelConfig cfg = config != null ? FunnelConfig.load(config) : FunnelConfig.defaults();
         // A parallel HNSW build links in thread-timing order: the bundle's index and the candidates (hence the
         // training rows) of the examples' and evaluation's states would differ from run to run.
@@ -98,6 +95,7 @@ final class TrainCommand implements Callable<Integer> {
         // of vectors: its dot and ann features would otherwise come from one trainer in training and another in
         // serving.
         cfg.model.embeddings = embeddings;
+        cfg.validate("--embeddings"); // the config's own check of the trainer name, before any work
         final Dataset data = DatasetReader.read(interactions, DatasetFormat.parse(format));
         Boot.log(String.format("read %d items and %d interactions from %s", data.itemCount(), data.size(),
                 interactions));
@@ -192,6 +190,14 @@ final class TrainCommand implements Callable<Integer> {
             Boot.log("ranker size: hidden 32, 2 cross layers (" + examples.rows() + " rows: enough for the full size)");
             return new int[] {hidden != null ? hidden : 32, crossLayers != null ? crossLayers : 2};
         }
+        // The folds, split once for every size.
+        final RankingExamples[] fits = new RankingExamples[FOLDS];
+        final RankingExamples[] checks = new RankingExamples[FOLDS];
+        for (int fold = 0; fold < FOLDS; fold++) {
+            final int held = fold;
+            fits[fold] = examples.usersWhere(u -> u % FOLDS != held);
+            checks[fold] = examples.usersWhere(u -> u % FOLDS == held);
+        }
         final int[][] sizes = new int[SIZES.length][];
         final double[] mean = new double[SIZES.length];
         final double[] standardError = new double[SIZES.length];
@@ -201,9 +207,8 @@ final class TrainCommand implements Callable<Integer> {
             sizes[s] = new int[] {h, c};
             final DoubleStream.Builder perUser = DoubleStream.builder();
             for (int fold = 0; fold < FOLDS; fold++) {
-                final int held = fold;
-                final RankingExamples fit = examples.usersWhere(u -> u % FOLDS != held);
-                final RankingExamples check = examples.usersWhere(u -> u % FOLDS == held);
+                final RankingExamples fit = fits[fold];
+                final RankingExamples check = checks[fold];
                 if (!fit.enough() || check.positives() == 0) {
                     continue;
                 }
